@@ -1,0 +1,362 @@
+"""Batched, KV-cached decoding over a GPT-2 prefix LM: beam search, greedy,
+sampling, and the likelihood of candidate continuations.
+
+No model code lives here: every function takes a
+:class:`~pengi_sb.lobes.prefix_lm.GPT2PrefixLM` and prefix embeddings
+``[B, L, E]``. The prefix runs once; each step then feeds one token per
+sequence through the cache. Prefixes of different lengths (prompt + extra
+text) are left-padded with a ``prefix_mask``.
+
+The beam search reproduces the original Pengi beam search exactly (same
+sequences, same order, same scores), batched over clips:
+
+* step 0: ``logp = log_softmax(logits / temperature)``; the top ``beam``
+  tokens start the beams, each with length 1;
+* later steps: a stopped beam may only emit token 0 at log-probability 0;
+  lengths grow by one for live beams; a candidate's value is
+  ``(score + logp) / length``; the best ``beam`` values over beams x vocab
+  survive, inheriting their source's length; ``score = value * length``;
+  a beam stops once it emits ``stop_token_id``;
+* after ``max_len`` steps (or once every beam of every clip stopped) the
+  final score is ``score / length`` and beams are sorted by it, each cut to
+  its length (ending with the stop token where it stopped).
+
+Example
+-------
+>>> import torch
+>>> from pengi_sb.lobes.prefix_lm import GPT2PrefixLM
+>>> _ = torch.manual_seed(0)
+>>> lm = GPT2PrefixLM(dict(vocab_size=30, n_positions=64, n_embd=16,
+...                        n_layer=1, n_head=2)).eval()
+>>> prefix = torch.randn(2, 5, 16)
+>>> beams = beam_search(lm, prefix, beam_size=3, max_len=4, stop_token_id=7)
+>>> len(beams), len(beams[0])
+(2, 3)
+>>> beams[0][0].score >= beams[0][1].score
+True
+>>> out = greedy_search(lm, prefix, max_len=4, stop_token_id=7)
+>>> len(out[0].tokens) <= 4
+True
+
+Authors
+ * pengi-sb developers 2026
+"""
+
+from dataclasses import dataclass, field
+
+import torch
+
+__all__ = ["Hypothesis", "beam_search", "greedy_search", "sample",
+           "continuation_logprobs"]
+
+
+@dataclass
+class Hypothesis:
+    """One decoded sequence: token ids, its score, and per-token
+    log-probabilities where the search keeps them."""
+
+    tokens: list
+    score: float
+    token_logprobs: list = field(default_factory=list)
+
+
+def _positions(prefix_mask, length, device):
+    """Position ids ``[B, L]`` of a (left-padded) prefix."""
+    if prefix_mask is None:
+        return None
+    return (prefix_mask.long().cumsum(-1) - 1).clamp(min=0)
+
+
+class _Stepper:
+    """Runs the prefix once, then one token per row, keeping the cache,
+    the attention mask and the position ids in step."""
+
+    def __init__(self, lm, prefix, prefix_mask=None):
+        self.lm = lm
+        self.mask = None if prefix_mask is None else prefix_mask.long()
+        positions = _positions(self.mask, prefix.shape[1], prefix.device)
+        logits, self.cache = lm(prefix, attention_mask=self.mask,
+                                position_ids=positions, use_cache=True,
+                                last_only=True)
+        self.last_logits = logits[:, -1].float()  # [B, V]
+        if positions is None:
+            self.next_pos = torch.full((prefix.shape[0], 1), prefix.shape[1],
+                                       dtype=torch.long, device=prefix.device)
+        else:
+            self.next_pos = positions[:, -1:] + 1
+
+    def expand(self, repeats):
+        """Each row -> ``repeats`` consecutive rows (beams of one clip)."""
+        self.cache.batch_repeat_interleave(repeats)
+        self.last_logits = self.last_logits.repeat_interleave(repeats, 0)
+        self.next_pos = self.next_pos.repeat_interleave(repeats, 0)
+        if self.mask is not None:
+            self.mask = self.mask.repeat_interleave(repeats, 0)
+
+    def select(self, rows):
+        """Keeps rows ``rows`` (a flat LongTensor) in this order."""
+        self.cache.reorder_cache(rows)
+        self.next_pos = self.next_pos[rows]
+        if self.mask is not None:
+            self.mask = self.mask[rows]
+
+    def step(self, token_ids):
+        """Feeds ``token_ids [N]``; returns next-token logits ``[N, V]``."""
+        embeds = self.lm.embed_tokens(token_ids.unsqueeze(1))
+        if self.mask is not None:
+            self.mask = torch.cat(
+                [self.mask, torch.ones_like(self.mask[:, :1])], dim=1
+            )
+        logits, self.cache = self.lm(
+            embeds, attention_mask=self.mask, position_ids=self.next_pos,
+            past_key_values=self.cache, use_cache=True, last_only=True,
+        )
+        self.next_pos = self.next_pos + 1
+        return logits[:, -1].float()
+
+
+def _log_probs(logits, temperature):
+    temperature = temperature if temperature > 0 else 1.0
+    return torch.log_softmax(logits / temperature, dim=-1)
+
+
+@torch.no_grad()
+def beam_search(lm, prefix, beam_size=5, max_len=67, temperature=1.0,
+                stop_token_id=220, prefix_mask=None):
+    """Pengi's beam search, batched over clips, with a KV cache.
+
+    Arguments
+    ---------
+    lm : GPT2PrefixLM
+        The language model.
+    prefix : torch.Tensor
+        ``[B, L, E]`` prefix embeddings (one row per clip).
+    beam_size : int
+        Beams per clip.
+    max_len : int
+        Most tokens generated.
+    temperature : float
+        Logit temperature; ``<= 0`` means 1.0 (as the original).
+    stop_token_id : int
+        The id that ends a beam (220 for GPT-2's " <|endoftext|>").
+    prefix_mask : torch.Tensor, optional
+        ``[B, L]``, 1 for real positions, 0 for left padding.
+
+    Returns
+    -------
+    list of list of Hypothesis
+        Per clip, ``beam_size`` hypotheses, best first.
+    """
+    batch, k = prefix.shape[0], beam_size
+    stepper = _Stepper(lm, prefix, prefix_mask)
+    logp = _log_probs(stepper.last_logits, temperature)  # [B, V]
+    vocab = logp.shape[-1]
+    scores, first = logp.topk(k, dim=-1)  # [B, K]
+    tokens = first.unsqueeze(-1)  # [B, K, 1]
+    lengths = torch.ones_like(scores)
+    stopped = first == stop_token_id
+    stepper.expand(k)
+    stopped_row = torch.full((vocab,), float("-inf"), device=prefix.device)
+    stopped_row[0] = 0.0
+    clip_offset = torch.arange(batch, device=prefix.device).unsqueeze(1) * k
+    for _ in range(1, max_len):
+        if bool(stopped.all()):
+            break
+        logits = stepper.step(tokens[:, :, -1].reshape(-1))
+        logp = _log_probs(logits, temperature).view(batch, k, vocab)
+        logp = torch.where(stopped.unsqueeze(-1), stopped_row, logp)
+        lengths = lengths + (~stopped).to(lengths.dtype)
+        values = (scores.unsqueeze(-1) + logp) / lengths.unsqueeze(-1)
+        best, flat = values.view(batch, -1).topk(k, dim=-1)  # [B, K]
+        source = flat // vocab
+        token = flat % vocab
+        lengths = lengths.gather(1, source)
+        scores = best * lengths
+        stopped = stopped.gather(1, source) | (token == stop_token_id)
+        tokens = torch.cat(
+            [tokens.gather(1, source.unsqueeze(-1).expand_as(tokens)),
+             token.unsqueeze(-1)], dim=-1,
+        )
+        stepper.select((source + clip_offset).reshape(-1))
+    final = scores / lengths
+    order = final.argsort(dim=-1, descending=True)
+    results = []
+    for b in range(batch):
+        results.append([
+            Hypothesis(tokens[b, i, :int(lengths[b, i])].tolist(),
+                       float(final[b, i]))
+            for i in order[b].tolist()
+        ])
+    return results
+
+
+@torch.no_grad()
+def greedy_search(lm, prefix, max_len=67, stop_token_id=220,
+                  prefix_mask=None, temperature=1.0):
+    """Most likely token at every step, batched; stops per row at the stop
+    token. Score = mean token log-probability (length-normalised, as the
+    beam search).
+
+    Returns
+    -------
+    list of Hypothesis
+        One per row of ``prefix``.
+    """
+    return _sample_or_greedy(lm, prefix, max_len, stop_token_id, prefix_mask,
+                             temperature, greedy=True)
+
+
+@torch.no_grad()
+def sample(lm, prefix, max_len=67, stop_token_id=220, prefix_mask=None,
+           temperature=1.0, top_k=0, top_p=1.0, seed=None):
+    """Ancestral sampling with temperature, top-k and nucleus (top-p)
+    filtering, batched; ``seed`` makes it repeatable.
+
+    Returns
+    -------
+    list of Hypothesis
+        One per row of ``prefix``.
+    """
+    generator = None
+    if seed is not None:
+        generator = torch.Generator(device=prefix.device).manual_seed(seed)
+    return _sample_or_greedy(lm, prefix, max_len, stop_token_id, prefix_mask,
+                             temperature, greedy=False, top_k=top_k,
+                             top_p=top_p, generator=generator)
+
+
+def _filter_logits(logits, top_k, top_p):
+    """Sets logits outside the top-k / nucleus to -inf."""
+    if top_k and top_k < logits.shape[-1]:
+        kth = logits.topk(top_k, dim=-1).values[:, -1:]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    if top_p < 1.0:
+        sorted_logits, idx = logits.sort(dim=-1, descending=True)
+        probs = sorted_logits.softmax(-1)
+        # drop a token once the mass before it already reaches top_p
+        drop = probs.cumsum(-1) - probs >= top_p
+        sorted_logits = sorted_logits.masked_fill(drop, float("-inf"))
+        logits = torch.full_like(logits, float("-inf")).scatter(
+            -1, idx, sorted_logits
+        )
+    return logits
+
+
+def _sample_or_greedy(lm, prefix, max_len, stop_token_id, prefix_mask,
+                      temperature, greedy, top_k=0, top_p=1.0,
+                      generator=None):
+    batch = prefix.shape[0]
+    stepper = _Stepper(lm, prefix, prefix_mask)
+    logits = stepper.last_logits
+    done = torch.zeros(batch, dtype=torch.bool, device=prefix.device)
+    tokens, logprobs = [], []
+    for step in range(max_len):
+        logp = _log_probs(logits, temperature)
+        if greedy:
+            token = logp.argmax(dim=-1)
+        else:
+            filtered = _filter_logits(logp, top_k, top_p)
+            token = torch.multinomial(filtered.softmax(-1), 1,
+                                      generator=generator).squeeze(1)
+        tokens.append(torch.where(done, torch.zeros_like(token), token))
+        logprobs.append(logp.gather(1, token.unsqueeze(1)).squeeze(1))
+        done = done | (token == stop_token_id)
+        if bool(done.all()) or step == max_len - 1:
+            break
+        logits = stepper.step(token)
+    tokens = torch.stack(tokens, 1)
+    logprobs = torch.stack(logprobs, 1)
+    results = []
+    for b in range(batch):
+        ids = tokens[b].tolist()
+        n = ids.index(stop_token_id) + 1 if stop_token_id in ids else len(ids)
+        lp = logprobs[b, :n].tolist()
+        results.append(Hypothesis(ids[:n], sum(lp) / n, lp))
+    return results
+
+
+@torch.no_grad()
+def continuation_logprobs(lm, prefix, candidates, prefix_mask=None,
+                          max_rows=64):
+    """Log-probability of every candidate token sequence after each prefix.
+
+    The prefix runs once per clip. A candidate ``c`` needs the next-token
+    distribution after each of its proper prefixes ``c[:n]``; these token
+    paths form a trie, and only its maximal paths are fed (through a copy
+    of the prefix's KV cache, at most ``max_rows`` (clip, path) rows per
+    pass): every shorter path is read off a longer one's positions. With
+    one-token candidates nothing is fed at all.
+
+    Arguments
+    ---------
+    lm : GPT2PrefixLM
+        The language model.
+    prefix : torch.Tensor
+        ``[B, L, E]``.
+    candidates : list of list of int
+        Token ids of each candidate continuation (non-empty).
+    prefix_mask : torch.Tensor, optional
+        ``[B, L]`` left-padding mask.
+    max_rows : int
+        Most (clip, path) rows evaluated in one pass.
+
+    Returns
+    -------
+    torch.Tensor
+        ``[B, n_candidates, max_tokens]`` token log-probabilities, 0 where a
+        candidate has no token; sum over the last axis for the total.
+    """
+    if not candidates or any(len(c) == 0 for c in candidates):
+        raise ValueError("every candidate needs at least one token")
+    batch = prefix.shape[0]
+    stepper = _Stepper(lm, prefix, prefix_mask)
+    next_logp = {(): torch.log_softmax(stepper.last_logits, dim=-1)}
+    contexts = {tuple(c[:n]) for c in candidates for n in range(1, len(c))}
+    maximal = sorted(p for p in contexts if not any(
+        len(q) > len(p) and q[:len(p)] == p for q in contexts))
+    per_pass = max(1, max_rows // batch)
+    for start in range(0, len(maximal), per_pass):
+        paths = maximal[start:start + per_pass]
+        logp = _feed_paths(lm, stepper, paths)  # [B, n, width, V]
+        for j, path in enumerate(paths):
+            for t in range(len(path)):
+                next_logp[path[:t + 1]] = logp[:, j, t]
+    width = max(len(c) for c in candidates)
+    out = torch.zeros(batch, len(candidates), width, device=prefix.device)
+    for ci, cand in enumerate(candidates):
+        for t, token in enumerate(cand):
+            out[:, ci, t] = next_logp[tuple(cand[:t])][:, token]
+    return out
+
+
+def _feed_paths(lm, stepper, paths):
+    """Next-token log-probs ``[B, n, width, V]`` at every position of each
+    token path, fed after a copy of the stepper's prefix cache."""
+    import copy
+
+    batch = stepper.last_logits.shape[0]
+    device = stepper.last_logits.device
+    n, width = len(paths), max(len(p) for p in paths)
+    ids = torch.zeros(n, width, dtype=torch.long, device=device)
+    valid = torch.zeros(n, width, dtype=torch.long, device=device)
+    for j, path in enumerate(paths):
+        ids[j, :len(path)] = torch.tensor(path, device=device)
+        valid[j, :len(path)] = 1
+    # rows are clip-major: row b * n + j = clip b, path j
+    ids, valid = ids.repeat(batch, 1), valid.repeat(batch, 1)
+    cache = copy.deepcopy(stepper.cache)
+    cache.batch_repeat_interleave(n)
+    past = cache.get_seq_length()
+    if stepper.mask is not None:
+        past_mask = stepper.mask.repeat_interleave(n, 0)
+    else:
+        past_mask = torch.ones(batch * n, past, dtype=torch.long,
+                               device=device)
+    positions = stepper.next_pos.repeat_interleave(n, 0) + torch.arange(
+        width, device=device)
+    logits, _ = lm(lm.embed_tokens(ids),
+                   attention_mask=torch.cat([past_mask, valid], dim=1),
+                   position_ids=positions, past_key_values=cache,
+                   use_cache=True)
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    return logp.view(batch, n, width, -1)

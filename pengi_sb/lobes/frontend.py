@@ -1,0 +1,90 @@
+"""Log-mel front end of Pengi's audio encoder (torchlibrosa-compatible).
+
+The STFT is a strided convolution with windowed DFT kernels and the mel
+projection a matrix product, so the release checkpoints' stored kernels
+(``conv_real``, ``conv_imag``) and mel matrix (``melW``) load into it and
+give the original numbers exactly.
+
+Example
+-------
+>>> fe = LogMelFrontEnd(sample_rate=16000, n_fft=512, hop_length=160, n_mels=40)
+>>> fe(torch.randn(2, 16000)).shape
+torch.Size([2, 101, 40])
+
+Authors
+ * pengi-sb developers 2026
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+import torchaudio
+from torch import nn
+
+
+def dft_kernels(n_fft):
+    """Hann-windowed DFT kernels, each ``[n_fft // 2 + 1, 1, n_fft]``.
+
+    The periodic Hann window and the (cos, -sin) basis of torchlibrosa's
+    ``STFT``, built in float64 then cast.
+    """
+    window = torch.hann_window(n_fft, periodic=True, dtype=torch.float64)
+    k = torch.arange(n_fft // 2 + 1, dtype=torch.float64)[:, None]
+    t = torch.arange(n_fft, dtype=torch.float64)[None, :]
+    angle = 2 * math.pi * k * t / n_fft
+    real = (torch.cos(angle) * window).float().unsqueeze(1)
+    imag = (-torch.sin(angle) * window).float().unsqueeze(1)
+    return real, imag
+
+
+class LogMelFrontEnd(nn.Module):
+    """Waveform -> log-mel spectrogram, ``10 * log10(max(mel, amin))``.
+
+    Arguments
+    ---------
+    sample_rate : int
+        Sample rate the mel matrix is built for (the release models use
+        32000 although audio is 44.1 kHz: a hard-coded HTSAT setting).
+    n_fft : int
+        FFT size (= window length).
+    hop_length : int
+        Hop between frames, in samples.
+    n_mels : int
+        Number of mel bins.
+    f_min, f_max : float
+        Mel filter bank range in Hz.
+    amin : float
+        Floor before the logarithm.
+
+    Input ``[B, T]`` samples; output ``[B, frames, n_mels]`` with
+    ``frames = T // hop_length + 1`` (centred, reflect-padded frames).
+    """
+
+    def __init__(self, sample_rate=32000, n_fft=1024, hop_length=320,
+                 n_mels=64, f_min=50.0, f_max=14000.0, amin=1e-10):
+        super().__init__()
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.amin = amin
+        real, imag = dft_kernels(n_fft)
+        # Frozen parameters, as torchlibrosa keeps them (and as the release
+        # models count them): [2 * n_freq, 1, n_fft], real then imaginary.
+        self.stft_kernels = nn.Parameter(
+            torch.cat([real, imag], dim=0), requires_grad=False
+        )
+        mel = torchaudio.functional.melscale_fbanks(
+            n_fft // 2 + 1, f_min, f_max, n_mels, sample_rate,
+            norm="slaney", mel_scale="slaney",
+        )
+        self.mel_matrix = nn.Parameter(mel, requires_grad=False)  # [n_freq, n_mels]
+
+    def forward(self, wav):
+        """``wav [B, T]`` -> log-mel ``[B, frames, n_mels]``."""
+        pad = self.n_fft // 2
+        x = F.pad(wav.unsqueeze(1), (pad, pad), mode="reflect")
+        spec = F.conv1d(x, self.stft_kernels, stride=self.hop_length)
+        real, imag = spec.chunk(2, dim=1)  # each [B, n_freq, frames]
+        power = (real**2 + imag**2).transpose(1, 2)  # [B, frames, n_freq]
+        mel = torch.matmul(power, self.mel_matrix)
+        return 10.0 * torch.log10(torch.clamp(mel, min=self.amin))
