@@ -1,0 +1,64 @@
+"""Prepares CMU-MOSEI for Pengi: speech sentiment manifests.
+
+CMU-MOSEI (about 23k segments of 3,228 YouTube videos) is read in the
+layout of the MMSA raw release, with the audio extracted beside the
+clips; the reading, the audio extraction command and the score-to-word
+thresholds are documented in :mod:`pengi_sb.cmu_multimodal`::
+
+    <data_folder>/label.csv
+    <data_folder>/Raw/<video_id>/<clip_id>.wav
+
+Task ``sentiment`` ("this sentiment is" -> negative / neutral /
+positive). Outputs: ``train.json``, ``valid.json``, ``test.json`` (the
+standard folds of the ``mode`` column) and ``labels.json``.
+
+Authors
+ * pengi-sb developers 2026
+"""
+
+from pengi_sb.cmu_multimodal import (
+    DEFAULT_AUDIO_PATTERN,
+    prepare_cmu_sentiment,
+)
+from pengi_sb.prepare_cli import run_prepare_cli
+
+DATASET = "CMU-MOSEI"
+DOWNLOAD = (
+    "the MMSA raw release of MOSEI (https://github.com/thuiar/MMSA, "
+    "label.csv and Raw/), audio extracted as documented in "
+    "pengi_sb/cmu_multimodal.py"
+)
+
+
+def prepare_cmumosei(data_folder, save_folder, skip_prep=False,
+                     audio_pattern=DEFAULT_AUDIO_PATTERN,
+                     neutral_threshold=0.0):
+    """Writes CMU-MOSEI sentiment manifests.
+
+    Arguments
+    ---------
+    data_folder : str
+        The MOSEI folder (``label.csv`` and the audio).
+    save_folder : str
+        Where the manifests and ``labels.json`` are written.
+    skip_prep : bool
+        Do nothing.
+    audio_pattern : str
+        Audio path relative to ``data_folder``, with ``{video_id}`` and
+        ``{clip_id}``.
+    neutral_threshold : float
+        Scores in [-t, t] are neutral.
+
+    Returns
+    -------
+    dict
+        ``{split: manifest_path}``.
+    """
+    return prepare_cmu_sentiment(
+        DATASET, DOWNLOAD, data_folder, save_folder, skip_prep=skip_prep,
+        audio_pattern=audio_pattern, neutral_threshold=neutral_threshold,
+    )
+
+
+if __name__ == "__main__":
+    run_prepare_cli(prepare_cmumosei, "Prepare CMU-MOSEI sentiment manifests")
