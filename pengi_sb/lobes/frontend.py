@@ -67,15 +67,16 @@ class LogMelFrontEnd(nn.Module):
         self.n_fft = n_fft
         self.hop_length = hop_length
         self.amin = amin
-        real, imag = dft_kernels(n_fft)
+        with torch.device("cpu"):  # data-dependent: not on the meta device
+            real, imag = dft_kernels(n_fft)
+            mel = torchaudio.functional.melscale_fbanks(
+                n_fft // 2 + 1, f_min, f_max, n_mels, sample_rate,
+                norm="slaney", mel_scale="slaney",
+            )
         # Frozen parameters, as torchlibrosa keeps them (and as the release
         # models count them): [2 * n_freq, 1, n_fft], real then imaginary.
         self.stft_kernels = nn.Parameter(
             torch.cat([real, imag], dim=0), requires_grad=False
-        )
-        mel = torchaudio.functional.melscale_fbanks(
-            n_fft // 2 + 1, f_min, f_max, n_mels, sample_rate,
-            norm="slaney", mel_scale="slaney",
         )
         self.mel_matrix = nn.Parameter(mel, requires_grad=False)  # [n_freq, n_mels]
 

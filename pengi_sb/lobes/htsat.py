@@ -40,9 +40,9 @@ def window_merge(windows, window, h, w):
 
 def relative_position_index(window):
     """``[N, N]`` index into the ``(2w-1)^2`` relative-bias table."""
+    ar = torch.arange(window, device="cpu")
     coords = torch.stack(
-        torch.meshgrid(torch.arange(window), torch.arange(window),
-                       indexing="ij")
+        torch.meshgrid(ar, ar, indexing="ij")
     ).flatten(1)  # [2, N]
     rel = (coords[:, :, None] - coords[:, None, :]).permute(1, 2, 0)
     rel = rel + (window - 1)
@@ -51,7 +51,7 @@ def relative_position_index(window):
 
 def shifted_window_mask(h, w, window, shift):
     """``[nW, N, N]`` additive mask (0 / -100) for shifted windows."""
-    region = torch.zeros(1, h, w, 1)
+    region = torch.zeros(1, h, w, 1, device="cpu")
     spans = (slice(0, -window), slice(-window, -shift), slice(-shift, None))
     label = 0
     for hs in spans:
@@ -255,7 +255,9 @@ class HTSAT(nn.Module):
         self.bn0 = nn.BatchNorm2d(mel_bins)
         self.patch_embed = PatchEmbed(patch_size, patch_stride, embed_dim)
         grid = (spec_size // patch_stride[0], spec_size // patch_stride[1])
-        rates = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
+        n_blocks = sum(depths)  # stochastic depth grows linearly to the rate
+        rates = [drop_path_rate * i / max(n_blocks - 1, 1)
+                 for i in range(n_blocks)]
         self.layers = nn.ModuleList()
         for i, depth in enumerate(depths):
             start = sum(depths[:i])

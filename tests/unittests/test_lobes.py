@@ -1,0 +1,114 @@
+"""Shapes of every lobe, and the release architectures' parameter counts."""
+
+import os
+
+import pytest
+import torch
+from hyperpyyaml import load_hyperpyyaml
+
+from pengi_sb.lobes.audio_encoder import AudioEncoder
+from pengi_sb.lobes.frontend import LogMelFrontEnd
+from pengi_sb.lobes.htsat import HTSAT
+from pengi_sb.lobes.mapper import SequenceMapper, TransformerMapper
+from pengi_sb.lobes.pengi import PengiModel, tiny_pengi
+from pengi_sb.lobes.prefix_lm import GPT2PrefixLM
+from pengi_sb.lobes.projection import Projection
+from pengi_sb.lobes.prompt_encoders import CLIPPromptEncoder
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+
+
+def test_frontend_frames_and_release_sizes():
+    fe = LogMelFrontEnd()  # release: n_fft 1024, hop 320, 64 mels
+    out = fe(torch.randn(2, 308700))
+    assert out.shape == (2, 965, 64)  # 7 s at 44.1 kHz -> 965 frames
+    assert fe.stft_kernels.shape == (1026, 1, 1024)
+    assert not fe.stft_kernels.requires_grad
+
+
+def test_frontend_silence_is_floored():
+    out = LogMelFrontEnd(n_fft=256, hop_length=64, n_mels=8)(
+        torch.zeros(1, 1000))
+    assert torch.allclose(out, torch.full_like(out, -100.0))
+
+
+def test_htsat_shapes_and_clipwise():
+    enc = HTSAT(mel_bins=16, spec_size=64, embed_dim=8, depths=(1, 2),
+                num_heads=(1, 2), window_size=4, num_classes=7).eval()
+    logmel = torch.randn(3, 120, 16)
+    assert enc(logmel).shape == (3, 16)
+    probs = enc.clipwise_output(logmel)
+    assert probs.shape == (3, 7) and bool(((probs > 0) & (probs < 1)).all())
+
+
+def test_htsat_refuses_too_many_frames():
+    enc = HTSAT(mel_bins=16, spec_size=32, embed_dim=8, depths=(1, 1),
+                num_heads=(1, 2), window_size=4, num_classes=0)
+    with pytest.raises(ValueError, match="window longer audio"):
+        enc(torch.randn(1, 200, 16))
+
+
+def test_projection_and_mappers():
+    assert Projection(10, 12)(torch.randn(4, 10)).shape == (4, 12)
+    tm = TransformerMapper(12, 16, prefix_length=5, clip_length=3,
+                           num_layers=2, num_heads=4)
+    assert tm(torch.randn(4, 12)).shape == (4, 5, 16)
+    sm = SequenceMapper(16, prefix_length=6, num_layers=1, num_heads=2)
+    assert sm(torch.randn(4, 9, 16)).shape == (4, 6, 16)
+
+
+def test_clip_prompt_encoder_pools_eot():
+    enc = CLIPPromptEncoder(
+        clip_config=dict(vocab_size=40, hidden_size=16, intermediate_size=32,
+                         num_hidden_layers=1, num_attention_heads=2,
+                         max_position_embeddings=12, eos_token_id=2),
+        clip_projection_dim=8, d_proj=10).eval()
+    ids = torch.tensor([[38, 4, 5, 39, 39, 39], [38, 4, 5, 39, 7, 7]])
+    out = enc(ids, torch.ones_like(ids))
+    assert out.shape == (2, 10)
+    # the pooled state is the end-of-text token's: later tokens don't matter
+    # (causal attention), so both rows agree
+    assert torch.allclose(out[0], out[1], atol=1e-5)
+    assert not any(p.requires_grad for p in enc.text_model.parameters())
+
+
+def test_prefix_lm_refuses_overlong_context():
+    lm = GPT2PrefixLM(dict(vocab_size=20, n_positions=8, n_embd=8, n_layer=1,
+                           n_head=2))
+    with pytest.raises(ValueError, match="context"):
+        lm(torch.randn(1, 9, 8))
+
+
+@pytest.mark.parametrize("with_prompt_encoder", [True, False])
+def test_pengi_forward_loss_and_mask(with_prompt_encoder):
+    model = tiny_pengi(with_prompt_encoder=with_prompt_encoder).eval()
+    wav = torch.randn(2, 8000)
+    prompt = torch.randint(3, 40, (2, 6))
+    target = torch.randint(3, 40, (2, 4))
+    mask = torch.tensor([[1, 1, 1, 1], [1, 1, 0, 0]])
+    logits = model(wav, prompt, None, target, mask)
+    assert logits.shape == (2, 20 + 4, 50)
+    loss = model.loss(logits, target, mask)
+    # the masked loss equals the mean over the 6 real target tokens
+    per_token = PengiModel.loss(logits, target, mask, reduction="none")
+    assert per_token.shape == (8,)
+    assert torch.isclose(loss, per_token[mask.reshape(-1) == 1].mean())
+
+
+def test_audio_encoder_composition():
+    enc = AudioEncoder(
+        LogMelFrontEnd(sample_rate=16000, n_fft=512, hop_length=160, n_mels=16),
+        HTSAT(mel_bins=16, spec_size=32, embed_dim=8, depths=(1, 1),
+              num_heads=(1, 2), window_size=4, num_classes=0),
+        Projection(16, 24))
+    assert enc(torch.randn(2, 4000)).shape == (2, 24)
+
+
+@pytest.mark.parametrize("variant,expected_millions", [
+    ("pengi_base", 323), ("pengi_base_no_text_enc", 227)])
+def test_release_parameter_counts(variant, expected_millions):
+    path = os.path.join(ROOT, "hparams", f"{variant}.yaml")
+    with torch.device("meta"), open(path) as f:
+        hparams = load_hyperpyyaml(f)
+    n = sum(p.numel() for p in hparams["model"].parameters())
+    assert round(n / 1e6) == expected_millions
