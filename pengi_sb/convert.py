@@ -253,13 +253,35 @@ def convert(release_path, out_dir, variant=None, hparams_file=None,
     hparams = load_hyperpyyaml(yaml_text)
     model = hparams["model"]
     load_into_model(model, mapped, derived)
+    save_pretrained(yaml_text, hparams["modules"], out_dir)
+    return model.eval()
+
+
+def save_pretrained(yaml_text, modules, out_dir, extra_files=None):
+    """Writes a pretrained folder: ``hyperparams.yaml`` + ``<name>.ckpt``.
+
+    Arguments
+    ---------
+    yaml_text : str
+        Self-contained hparams defining ``model``, ``modules`` and a
+        ``pretrainer`` whose loadables are named like ``modules``.
+    modules : dict
+        ``{name: nn.Module}``; each state dict goes to ``<name>.ckpt``.
+    out_dir : str
+        The folder (created).
+    extra_files : dict, optional
+        ``{file name in out_dir: source path}`` copied along (tokenizer).
+    """
+    import shutil
+
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "hyperparams.yaml"), "w",
               encoding="utf-8") as f:
         f.write(yaml_text)
-    for name, module in hparams["modules"].items():
+    for name, module in modules.items():
         torch.save(module.state_dict(), os.path.join(out_dir, f"{name}.ckpt"))
-    return model.eval()
+    for name, source in (extra_files or {}).items():
+        shutil.copyfile(source, os.path.join(out_dir, name))
 
 
 def main(argv=None):
