@@ -3,9 +3,10 @@ sampling, and the likelihood of candidate continuations.
 
 No model code lives here: every function takes a
 :class:`~pengi_sb.lobes.prefix_lm.GPT2PrefixLM` and prefix embeddings
-``[B, L, E]``. The prefix runs once; each step then feeds one token per
-sequence through the cache. Prefixes of different lengths (prompt + extra
-text) are left-padded with a ``prefix_mask``.
+``[B, L, E]``. The prefix runs once per clip; its keys and values are shared
+by all the clip's beams or candidates, and each step feeds one token per row
+(:mod:`pengi_sb.lobes.prefix_cache`). Prefixes of different lengths (prompt
++ extra text) are left-padded with a ``prefix_mask``.
 
 The beam search reproduces the original Pengi beam search exactly (same
 sequences, same order, same scores), batched over clips:
@@ -46,6 +47,8 @@ from dataclasses import dataclass, field
 
 import torch
 
+from pengi_sb.lobes.prefix_cache import extend, prefill
+
 __all__ = ["Hypothesis", "beam_search", "greedy_search", "sample",
            "continuation_logprobs"]
 
@@ -58,61 +61,6 @@ class Hypothesis:
     tokens: list
     score: float
     token_logprobs: list = field(default_factory=list)
-
-
-def _positions(prefix_mask, length, device):
-    """Position ids ``[B, L]`` of a (left-padded) prefix."""
-    if prefix_mask is None:
-        return None
-    return (prefix_mask.long().cumsum(-1) - 1).clamp(min=0)
-
-
-class _Stepper:
-    """Runs the prefix once, then one token per row, keeping the cache,
-    the attention mask and the position ids in step."""
-
-    def __init__(self, lm, prefix, prefix_mask=None):
-        self.lm = lm
-        self.mask = None if prefix_mask is None else prefix_mask.long()
-        positions = _positions(self.mask, prefix.shape[1], prefix.device)
-        logits, self.cache = lm(prefix, attention_mask=self.mask,
-                                position_ids=positions, use_cache=True,
-                                last_only=True)
-        self.last_logits = logits[:, -1].float()  # [B, V]
-        if positions is None:
-            self.next_pos = torch.full((prefix.shape[0], 1), prefix.shape[1],
-                                       dtype=torch.long, device=prefix.device)
-        else:
-            self.next_pos = positions[:, -1:] + 1
-
-    def expand(self, repeats):
-        """Each row -> ``repeats`` consecutive rows (beams of one clip)."""
-        self.cache.batch_repeat_interleave(repeats)
-        self.last_logits = self.last_logits.repeat_interleave(repeats, 0)
-        self.next_pos = self.next_pos.repeat_interleave(repeats, 0)
-        if self.mask is not None:
-            self.mask = self.mask.repeat_interleave(repeats, 0)
-
-    def select(self, rows):
-        """Keeps rows ``rows`` (a flat LongTensor) in this order."""
-        self.cache.reorder_cache(rows)
-        self.next_pos = self.next_pos[rows]
-        if self.mask is not None:
-            self.mask = self.mask[rows]
-
-    def step(self, token_ids):
-        """Feeds ``token_ids [N]``; returns next-token logits ``[N, V]``."""
-        embeds = self.lm.embed_tokens(token_ids.unsqueeze(1))
-        if self.mask is not None:
-            self.mask = torch.cat(
-                [self.mask, torch.ones_like(self.mask[:, :1])], dim=1
-            )
-        logits, self.cache = self.lm(
-            embeds, attention_mask=self.mask, position_ids=self.next_pos,
-            past_key_values=self.cache, use_cache=True, last_only=True,
-        )
-        self.next_pos = self.next_pos + 1
-        return logits[:, -1].float()
 
 
 def _log_probs(logits, temperature):
@@ -148,22 +96,20 @@ def beam_search(lm, prefix, beam_size=5, max_len=67, temperature=1.0,
         Per clip, ``beam_size`` hypotheses, best first.
     """
     batch, k = prefix.shape[0], beam_size
-    stepper = _Stepper(lm, prefix, prefix_mask)
-    logp = _log_probs(stepper.last_logits, temperature)  # [B, V]
+    last, cache = prefill(lm, prefix, prefix_mask, rows=k, capacity=max_len)
+    logp = _log_probs(last, temperature)  # [B, V]
     vocab = logp.shape[-1]
     scores, first = logp.topk(k, dim=-1)  # [B, K]
     tokens = first.unsqueeze(-1)  # [B, K, 1]
     lengths = torch.ones_like(scores)
     stopped = first == stop_token_id
-    stepper.expand(k)
     stopped_row = torch.full((vocab,), float("-inf"), device=prefix.device)
     stopped_row[0] = 0.0
-    clip_offset = torch.arange(batch, device=prefix.device).unsqueeze(1) * k
     for _ in range(1, max_len):
         if bool(stopped.all()):
             break
-        logits = stepper.step(tokens[:, :, -1].reshape(-1))
-        logp = _log_probs(logits, temperature).view(batch, k, vocab)
+        logits = extend(lm, cache, tokens[:, :, -1:])[:, :, 0]  # [B, K, V]
+        logp = _log_probs(logits, temperature)
         logp = torch.where(stopped.unsqueeze(-1), stopped_row, logp)
         lengths = lengths + (~stopped).to(lengths.dtype)
         values = (scores.unsqueeze(-1) + logp) / lengths.unsqueeze(-1)
@@ -177,7 +123,7 @@ def beam_search(lm, prefix, beam_size=5, max_len=67, temperature=1.0,
             [tokens.gather(1, source.unsqueeze(-1).expand_as(tokens)),
              token.unsqueeze(-1)], dim=-1,
         )
-        stepper.select((source + clip_offset).reshape(-1))
+        cache.reorder(source)
     final = scores / lengths
     order = final.argsort(dim=-1, descending=True)
     results = []
@@ -246,8 +192,8 @@ def _sample_or_greedy(lm, prefix, max_len, stop_token_id, prefix_mask,
                       temperature, greedy, top_k=0, top_p=1.0,
                       generator=None):
     batch = prefix.shape[0]
-    stepper = _Stepper(lm, prefix, prefix_mask)
-    logits = stepper.last_logits
+    logits, cache = prefill(lm, prefix, prefix_mask, rows=1,
+                            capacity=max_len)
     done = torch.zeros(batch, dtype=torch.bool, device=prefix.device)
     tokens, logprobs = [], []
     for step in range(max_len):
@@ -263,7 +209,7 @@ def _sample_or_greedy(lm, prefix, max_len, stop_token_id, prefix_mask,
         done = done | (token == stop_token_id)
         if bool(done.all()) or step == max_len - 1:
             break
-        logits = stepper.step(token)
+        logits = extend(lm, cache, token.view(batch, 1, 1))[:, 0, 0]
     tokens = torch.stack(tokens, 1)
     logprobs = torch.stack(logprobs, 1)
     results = []
@@ -277,14 +223,14 @@ def _sample_or_greedy(lm, prefix, max_len, stop_token_id, prefix_mask,
 
 @torch.no_grad()
 def continuation_logprobs(lm, prefix, candidates, prefix_mask=None,
-                          max_rows=64):
+                          max_rows=512):
     """Log-probability of every candidate token sequence after each prefix.
 
     The prefix runs once per clip. A candidate ``c`` needs the next-token
     distribution after each of its proper prefixes ``c[:n]``; these token
-    paths form a trie, and only its maximal paths are fed (through a copy
-    of the prefix's KV cache, at most ``max_rows`` (clip, path) rows per
-    pass): every shorter path is read off a longer one's positions. With
+    paths form a trie, and only its maximal paths are fed, as rows sharing
+    the clip's prefix KV cache (at most ``max_rows`` tokens per pass):
+    every shorter path is read off a longer one's positions. With
     one-token candidates nothing is fed at all.
 
     Arguments
@@ -298,7 +244,7 @@ def continuation_logprobs(lm, prefix, candidates, prefix_mask=None,
     prefix_mask : torch.Tensor, optional
         ``[B, L]`` left-padding mask.
     max_rows : int
-        Most (clip, path) rows evaluated in one pass.
+        Most (clip, path, token) positions evaluated in one pass.
 
     Returns
     -------
@@ -309,15 +255,22 @@ def continuation_logprobs(lm, prefix, candidates, prefix_mask=None,
     if not candidates or any(len(c) == 0 for c in candidates):
         raise ValueError("every candidate needs at least one token")
     batch = prefix.shape[0]
-    stepper = _Stepper(lm, prefix, prefix_mask)
-    next_logp = {(): torch.log_softmax(stepper.last_logits, dim=-1)}
     contexts = {tuple(c[:n]) for c in candidates for n in range(1, len(c))}
     maximal = sorted(p for p in contexts if not any(
         len(q) > len(p) and q[:len(p)] == p for q in contexts))
-    per_pass = max(1, max_rows // batch)
+    depth = max((len(p) for p in maximal), default=1)
+    per_pass = max(1, max_rows // (batch * depth))
+    last, cache = prefill(lm, prefix, prefix_mask, rows=per_pass,
+                          capacity=depth)
+    next_logp = {(): torch.log_softmax(last, dim=-1)}
     for start in range(0, len(maximal), per_pass):
         paths = maximal[start:start + per_pass]
-        logp = _feed_paths(lm, stepper, paths)  # [B, n, width, V]
+        ids = torch.zeros(batch, len(paths), depth, dtype=torch.long,
+                          device=prefix.device)
+        for j, path in enumerate(paths):  # shorter paths end in padding
+            ids[:, j, :len(path)] = torch.tensor(path, device=prefix.device)
+        cache.reset_rows(len(paths), depth)
+        logp = torch.log_softmax(extend(lm, cache, ids), dim=-1)
         for j, path in enumerate(paths):
             for t in range(len(path)):
                 next_logp[path[:t + 1]] = logp[:, j, t]
@@ -327,36 +280,3 @@ def continuation_logprobs(lm, prefix, candidates, prefix_mask=None,
         for t, token in enumerate(cand):
             out[:, ci, t] = next_logp[tuple(cand[:t])][:, token]
     return out
-
-
-def _feed_paths(lm, stepper, paths):
-    """Next-token log-probs ``[B, n, width, V]`` at every position of each
-    token path, fed after a copy of the stepper's prefix cache."""
-    import copy
-
-    batch = stepper.last_logits.shape[0]
-    device = stepper.last_logits.device
-    n, width = len(paths), max(len(p) for p in paths)
-    ids = torch.zeros(n, width, dtype=torch.long, device=device)
-    valid = torch.zeros(n, width, dtype=torch.long, device=device)
-    for j, path in enumerate(paths):
-        ids[j, :len(path)] = torch.tensor(path, device=device)
-        valid[j, :len(path)] = 1
-    # rows are clip-major: row b * n + j = clip b, path j
-    ids, valid = ids.repeat(batch, 1), valid.repeat(batch, 1)
-    cache = copy.deepcopy(stepper.cache)
-    cache.batch_repeat_interleave(n)
-    past = cache.get_seq_length()
-    if stepper.mask is not None:
-        past_mask = stepper.mask.repeat_interleave(n, 0)
-    else:
-        past_mask = torch.ones(batch * n, past, dtype=torch.long,
-                               device=device)
-    positions = stepper.next_pos.repeat_interleave(n, 0) + torch.arange(
-        width, device=device)
-    logits, _ = lm(lm.embed_tokens(ids),
-                   attention_mask=torch.cat([past_mask, valid], dim=1),
-                   position_ids=positions, past_key_values=cache,
-                   use_cache=True)
-    logp = torch.log_softmax(logits.float(), dim=-1)
-    return logp.view(batch, n, width, -1)

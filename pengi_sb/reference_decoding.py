@@ -42,7 +42,7 @@ def original_beam_search(lm, prefix, beam_size=5, max_len=67,
     lengths = torch.ones(beam_size)
     stopped = torch.zeros(beam_size, dtype=torch.bool)
     for _ in range(max_len):
-        logits, _ = lm(generated)
+        logits = lm(generated)
         logp = (logits[:, -1] / temperature).softmax(-1).log()
         if scores is None:
             scores, next_tokens = logp.topk(beam_size, -1)

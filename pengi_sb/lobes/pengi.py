@@ -124,8 +124,7 @@ class PengiModel(nn.Module):
             ones = torch.ones(prefix.shape[:2], dtype=target_mask.dtype,
                               device=target_mask.device)
             attention_mask = torch.cat([ones, target_mask], dim=1)
-        logits, _ = self.prefix_lm(embeds, attention_mask=attention_mask)
-        return logits
+        return self.prefix_lm(embeds, attention_mask=attention_mask)
 
     @staticmethod
     def loss(logits, target_ids, target_mask=None, reduction="mean"):

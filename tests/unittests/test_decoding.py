@@ -82,7 +82,7 @@ def test_continuation_logprobs_match_teacher_forcing():
     for ci, cand in enumerate(candidates):
         ids = torch.tensor([cand] * 2)
         embeds = torch.cat([prefix, lm.embed_tokens(ids)], dim=1)
-        logits, _ = lm(embeds)
+        logits = lm(embeds)
         logp = torch.log_softmax(logits[:, 4:4 + len(cand)], -1)
         want = logp.gather(2, ids.unsqueeze(-1)).squeeze(-1)
         assert torch.allclose(got[:, ci, :len(cand)], want, atol=1e-5)

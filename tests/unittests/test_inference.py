@@ -100,7 +100,7 @@ def test_classify_likelihood_and_multilabel(pengi, clips):
     prefix, _ = pengi._prefix(pengi.embed_audio_files([clips["mono16k"]]),
                               ["this is a sound of"])
     ids = torch.tensor([tok.encode("car horn") + [tok.stop_token_id]])
-    logits, _ = pengi.model.prefix_lm(
+    logits = pengi.model.prefix_lm(
         torch.cat([prefix, pengi.model.prefix_lm.embed_tokens(ids)], 1))
     logp = torch.log_softmax(logits[0, prefix.shape[1] - 1:-1], -1)
     want = logp.gather(1, ids[0].unsqueeze(1)).mean()
