@@ -108,7 +108,12 @@ class WindowAttention(nn.Module):
         ].view(n, n, h).permute(2, 0, 1)  # [h, N, N]
         if mask is not None:
             bias = bias.unsqueeze(0) + mask.unsqueeze(1)  # [nW, h, N, N]
-        out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias.to(q.dtype))
+        # explicit attention: with an additive bias on many small windows
+        # it is faster on the CPU than scaled_dot_product_attention's math
+        # path, and it is the original's arithmetic
+        attn = torch.matmul(q * (c // h) ** -0.5, k.transpose(-1, -2))
+        attn = (attn + bias.to(attn.dtype)).softmax(dim=-1)
+        out = torch.matmul(attn, v)  # [B, nW, h, N, c/h]
         return self.proj(out.transpose(2, 3).reshape(b, nw, n, c))
 
 
