@@ -431,6 +431,12 @@ class Pengi(Pretrained):
             similarity) reaches it.
         text_encoder : str, optional
             Sentence encoder for ``method="text"``.
+        label_format : str
+            How a label is written as a continuation (likelihood), e.g.
+            ``"produced by {}"`` when targets embed the label in a phrase.
+        include_stop : bool
+            Likelihood: score the stop token after the label too (the label
+            is the whole answer); False when the target goes on after it.
         **options
             Generation options for ``method="text"``.
 
@@ -443,13 +449,15 @@ class Pengi(Pretrained):
 
     def _classify(self, emb, labels, prompt, method="likelihood", top_k=None,
                   threshold=None, text_encoder=None, include_stop=True,
-                  **options):
+                  label_format="{}", **options):
         labels = list(labels)
         if not labels:
             raise ValueError("classify needs at least one label")
         generated = None
         if method == "likelihood":
-            scores = self._label_scores(emb, labels, prompt, include_stop)
+            scores = self._label_scores(
+                emb, [label_format.format(lab) for lab in labels], prompt,
+                include_stop)
             probs = scores.softmax(dim=-1)
         elif method == "text":
             results = self._generate(emb, [prompt] * emb.shape[0], **options)

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Evaluates a trained Pengi on the held-out LocalSounds test split.
+
+Loads the model through the inference interface (``Pengi.from_hparams``)
+and scores every test item by its ``eval_task``:
+
+* ``instrument_family``: zero-shot close-ended classification of the family
+  (label likelihood of "produced by <family>" after "this music note is"),
+  accuracy;
+* ``language``: the spoken language (likelihood of each language name after
+  "this language is"), accuracy;
+* ``aqa_yes_no``: yes/no questions (likelihood of "yes" vs "no" after the
+  question), accuracy; the generated answers are printed too;
+* ``captioning``: beam-search captions, BLEU-4 / ROUGE-L / CIDEr-D against
+  the references (pycocoevalcap, the standard implementation).
+
+Prints captions next to references, some answers, and the metric table;
+writes the table as JSON (one key per metric). Usage::
+
+    python recipes/LocalSounds/evaluate_heldout.py \
+        --pretrained results/LocalSounds/pretrained \
+        --save_folder results/LocalSounds/save \
+        --data_folder data/LocalSounds \
+        --output results/LocalSounds/heldout_metrics.json
+
+Authors
+ * pengi-sb developers 2026
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import defaultdict
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import localsounds_prepare  # noqa: E402,F401  (registers its templates)
+
+from pengi_sb.inference import Pengi  # noqa: E402
+from pengi_sb.manifest import read_manifest  # noqa: E402
+from pengi_sb.metrics import accuracy, caption_metrics  # noqa: E402
+
+# eval_task -> (label file, how a label is written after the prompt,
+#               whether the label ends the answer)
+CLOSED_TASKS = {
+    "instrument_family": ("labels_instrument_family.json", "produced by {}",
+                          False),
+    "language": ("labels_language.json", "{}", True),
+    "aqa_yes_no": ("labels_aqa_yes_no.json", "{}", True),
+}
+
+
+def evaluate(pengi, items, save_folder, batch_size=16, beam_size=3,
+             max_len=20, show=8):
+    """Scores the items; returns ``(metrics dict, printable lines)``."""
+    by_task = defaultdict(list)
+    for item in items.values():
+        by_task[item["eval_task"]].append(item)
+    metrics, lines = {}, []
+    for task, (label_file, label_format, stop) in CLOSED_TASKS.items():
+        if not by_task.get(task):
+            continue
+        with open(os.path.join(save_folder, label_file)) as f:
+            labels = json.load(f)
+        predicted, truth = [], []
+        # items of one prompt (the AQA questions differ) are batched together
+        by_prompt = defaultdict(list)
+        for item in by_task[task]:
+            by_prompt[item["prompt"]].append(item)
+        for prompt, group in by_prompt.items():
+            for start in range(0, len(group), batch_size):
+                chunk = group[start:start + batch_size]
+                results = pengi.classify_files(
+                    [it["wav"] for it in chunk], labels, prompt,
+                    label_format=label_format, include_stop=stop)
+                predicted += [r.predicted[0] for r in results]
+                truth += [it["labels"][0] for it in chunk]
+        metrics[f"{task}_accuracy"] = accuracy(predicted, truth)
+        metrics[f"{task}_items"] = len(truth)
+    if by_task.get("aqa_yes_no"):
+        sample = by_task["aqa_yes_no"][:show]
+        answers = pengi.generate_files([it["wav"] for it in sample],
+                                       [it["prompt"] for it in sample],
+                                       beam_size=beam_size, max_len=4)
+        lines.append("\nanswers (generated | reference):")
+        for it, ans in zip(sample, answers):
+            lines.append(f"  {it['prompt']:<45s} {ans.text:<6s} | "
+                         f"{it['target']}")
+    caps = by_task.get("captioning", [])
+    if caps:
+        candidates = []
+        for start in range(0, len(caps), batch_size):
+            chunk = caps[start:start + batch_size]
+            candidates += [r.text for r in pengi.caption_files(
+                [it["wav"] for it in chunk], beam_size=beam_size,
+                max_len=max_len)]
+        refs = [it.get("references") or [it["target"]] for it in caps]
+        scores = caption_metrics(candidates, refs,
+                                 metrics=("bleu_4", "rouge_l", "cider_d"))
+        metrics.update({k: float(v) for k, v in scores.items()})
+        metrics["captioning_items"] = len(caps)
+        lines.append("\ncaptions (generated | reference):")
+        for it, cand in list(zip(caps, candidates))[:show]:
+            lines.append(f"  {cand:<45s} | {it['references'][0]}")
+    return metrics, lines
+
+
+def format_table(metrics):
+    rows = [(k, v) for k, v in metrics.items() if not k.endswith("_items")]
+    width = max(len(k) for k, _ in rows)
+    out = [f"{'metric':<{width}s}  value", f"{'-' * width}  -----"]
+    for key, value in rows:
+        n = metrics.get(key.replace("_accuracy", "_items"))
+        extra = f"  ({n} items)" if key.endswith("_accuracy") and n else ""
+        out.append(f"{key:<{width}s}  {value:.4f}{extra}")
+    return "\n".join(out)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pretrained", required=True)
+    parser.add_argument("--save_folder", required=True,
+                        help="where localsounds_prepare wrote test.json")
+    parser.add_argument("--data_folder", required=True)
+    parser.add_argument("--output", required=True)
+    parser.add_argument("--started", type=float, default=None,
+                        help="epoch seconds when the whole run started "
+                        "(for the 'minutes' entry)")
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args(argv)
+    items = read_manifest(os.path.join(args.save_folder, "test.json"),
+                          data_root=args.data_folder)
+    pengi = Pengi.from_hparams(source=args.pretrained,
+                               savedir=args.pretrained,
+                               run_opts={"device": args.device})
+    metrics, lines = evaluate(pengi, items, args.save_folder)
+    if args.started is not None:
+        metrics["minutes"] = (time.time() - args.started) / 60
+    print("\n".join(lines))
+    print("\nheld-out LocalSounds test split")
+    print(format_table(metrics))
+    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+    with open(args.output, "w") as f:
+        json.dump(metrics, f, indent=1)
+    print(f"\nwrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
