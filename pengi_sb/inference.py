@@ -431,6 +431,8 @@ class Pengi(Pretrained):
             similarity) reaches it.
         text_encoder : str, optional
             Sentence encoder for ``method="text"``.
+        search : str
+            Decoding of ``method="text"``: beam | greedy | sample.
         label_format : str
             How a label is written as a continuation (likelihood), e.g.
             ``"produced by {}"`` when targets embed the label in a phrase.
@@ -447,9 +449,16 @@ class Pengi(Pretrained):
         return self._classify(self.embed_audio_batch(wavs, wav_lens), labels,
                               prompt, **options)
 
+    def classify_embeddings(self, audio_embeddings, labels,
+                            prompt="this is a sound of", **options):
+        """Zero-shot classification from precomputed audio embeddings
+        (``embed_audio_*``), so that several scorings encode audio once;
+        options as :meth:`classify_batch`."""
+        return self._classify(audio_embeddings, labels, prompt, **options)
+
     def _classify(self, emb, labels, prompt, method="likelihood", top_k=None,
                   threshold=None, text_encoder=None, include_stop=True,
-                  label_format="{}", **options):
+                  label_format="{}", search="beam", **options):
         labels = list(labels)
         if not labels:
             raise ValueError("classify needs at least one label")
@@ -460,7 +469,8 @@ class Pengi(Pretrained):
                 include_stop)
             probs = scores.softmax(dim=-1)
         elif method == "text":
-            results = self._generate(emb, [prompt] * emb.shape[0], **options)
+            results = self._generate(emb, [prompt] * emb.shape[0],
+                                     method=search, **options)
             generated = [r.text for r in results]
             embed = self._sentence_embedder(text_encoder)
             scores = cosine_similarity(embed(generated), embed(labels))
@@ -509,8 +519,7 @@ class Pengi(Pretrained):
             self.embed_prompt(texts), dim=-1)
 
     # --------------------------------------------------------------- retrieval
-    def retrieve(self, texts, audio_paths=None, audio_embeddings=None,
-                 text_encoder=None):
+    def retrieve(self, texts, audio_paths=None, audio_embeddings=None):
         """Text-to-audio and audio-to-text retrieval.
 
         Returns
@@ -519,11 +528,13 @@ class Pengi(Pretrained):
             ``similarity`` ``[n_text, n_audio]``, ``text_to_audio`` (per
             text, audio indices best first) and ``audio_to_text``.
         """
+        if self.model.prompt_encoder is None:
+            raise ValueError(
+                "retrieval compares audio and text embeddings in Pengi's "
+                "shared space, which only models with a prompt encoder "
+                "(the 'base' variant) have; base_no_text_enc cannot retrieve")
         if audio_embeddings is None:
             audio_embeddings = self.embed_audio_files(audio_paths)
-        if text_encoder is not None:
-            raise ValueError("retrieval compares audio and text in Pengi's "
-                             "own embedding space; text_encoder is not used")
         text = self._sentence_embedder(None)(list(texts))
         sim = cosine_similarity(text, audio_embeddings)
         return {

@@ -117,6 +117,12 @@ def test_classify_text_matching(pengi, clips):
     r = pengi.classify_file(clips["mono16k"], ["dog", "rain"], method="text",
                             **GEN)
     assert r.generated is not None and len(r.scores) == 2
+    greedy = pengi.classify_embeddings(
+        pengi.embed_audio_files([clips["mono16k"]]), ["dog", "rain"],
+        method="text", search="greedy", max_len=4)[0]
+    want = pengi.generate_file(clips["mono16k"], "this is a sound of",
+                               method="greedy", max_len=4).text
+    assert greedy.generated == want
 
 
 def test_embeddings_and_retrieval(pengi, clips):
@@ -124,6 +130,8 @@ def test_embeddings_and_retrieval(pengi, clips):
     assert emb.shape == (2, 24)
     if pengi.model.prompt_encoder is None:
         assert pengi.embed_prompt(["a prompt"]).shape == (1, 40, 16)
+        with pytest.raises(ValueError, match="cannot retrieve"):
+            pengi.retrieve(["dog"], audio_embeddings=emb)
         return
     assert pengi.embed_prompt(["a prompt", "another"]).shape == (2, 24)
     r = pengi.retrieve(["dog", "rain", "car"], audio_embeddings=emb)
