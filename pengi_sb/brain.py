@@ -1,0 +1,658 @@
+"""The one training / evaluation loop of Pengi: :class:`PengiBrain`.
+
+``PengiBrain`` is a ``speechbrain.core.Brain`` over one module, ``model``
+(a :class:`~pengi_sb.lobes.pengi.PengiModel`), fed with
+:class:`~pengi_sb.dataio.PengiBatch` batches:
+
+* training: prefix + teacher forcing through ``PengiModel.forward`` (so
+  that DDP synchronises the gradients), next-token cross-entropy on the
+  target tokens only; which parts learn is the model definition's business
+  (``freeze_lm``, ``freeze_prompt_encoder``: the paper freezes GPT-2 and
+  CLIP; a from-scratch model trains everything); only trainable
+  parameters reach the optimizer (AdamW in the recipes);
+* a step-wise linear warm-up + cosine learning-rate schedule
+  (:class:`WarmupCosineScheduler`, checkpointed; its step count always
+  equals the Brain's ``optimizer_step``);
+* what SpeechBrain gives every Brain: gradient clipping
+  (``max_grad_norm``), mixed precision (``--precision bf16/fp16``),
+  gradient accumulation, DDP, progress bars, intra-epoch checkpoints
+  (``ckpt_interval_steps`` / ``ckpt_interval_minutes``) that store the
+  data position (``SaveableDataLoader``), the optimizer, the scheduler, the
+  epoch and the step counters, so that a killed run resumes mid-epoch;
+* validation / test: loss, teacher-forced token accuracy, and, when the
+  hparams ask (``valid_generate_every``, ``test_generate``), generated
+  texts scored with :mod:`pengi_sb.metrics` (caption metrics on
+  ``captioning`` items, exact-match accuracy on the others);
+* unreadable audio: batches list the items the data pipeline dropped
+  (:mod:`pengi_sb.dataio`); they are counted and reported every epoch
+  (``skipped_audio`` in the train log). A batch left empty is skipped (by
+  every DDP rank together).
+
+Hparams the Brain reads (all optional except ``model`` in ``modules``):
+``lr_annealing`` (a scheduler), ``epoch_counter``, ``train_logger``,
+``keep_checkpoints``, ``valid_generate_every``, ``test_generate``,
+``search`` (``beam`` / ``greedy``), ``beam_size``, ``max_decode_len``,
+``caption_metrics`` (names), ``caption_tokenize``, ``output_folder``,
+``max_target_tokens``.
+
+Example
+-------
+>>> sched = WarmupCosineScheduler(lr=1.0, warmup_steps=2, total_steps=6)
+>>> [round(sched.calculate_lr(s), 3) for s in range(1, 7)]
+[0.5, 1.0, 0.854, 0.5, 0.146, 0.0]
+
+Authors
+ * pengi-sb developers 2026
+"""
+
+import json
+import math
+import os
+import pathlib
+
+import speechbrain as sb
+import torch
+from speechbrain.utils import checkpoints
+from speechbrain.utils.distributed import ddp_broadcast, if_main_process
+from speechbrain.utils.logger import get_logger
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader
+
+from pengi_sb.dataio import PengiDataset, collate_batch
+from pengi_sb.decoding import beam_search, greedy_search
+from pengi_sb.lobes.pengi import PengiModel
+from pengi_sb.metrics import accuracy, caption_metrics, normalize_answer
+
+logger = get_logger(__name__)
+
+__all__ = ["PengiBrain", "WarmupCosineScheduler", "generation_stats",
+           "load_pretrained_weights"]
+
+
+@checkpoints.register_checkpoint_hooks
+class WarmupCosineScheduler:
+    """Linear warm-up to ``lr``, then cosine decay to ``min_lr``, per step.
+
+    Called once per optimizer step, before it (``scheduler(optimizer)``
+    sets the learning rate of the coming step ``n``):
+    ``lr * n / warmup_steps`` for ``n <= warmup_steps``, then
+    ``min_lr + (lr - min_lr) * (1 + cos(pi * p)) / 2`` with
+    ``p = (n - warmup_steps) / (total_steps - warmup_steps)`` (clipped to 1).
+
+    Arguments
+    ---------
+    lr : float
+        Peak learning rate.
+    warmup_steps : int
+        Steps of linear warm-up.
+    total_steps : int, optional
+        Steps at which the cosine reaches ``min_lr``; ``None`` lets
+        :class:`PengiBrain` set it from the epoch length and the number of
+        epochs when training starts.
+    min_lr : float
+        Final learning rate.
+    """
+
+    def __init__(self, lr, warmup_steps, total_steps=None, min_lr=0.0):
+        if lr <= 0 or warmup_steps < 0 or min_lr < 0 or min_lr > lr:
+            raise ValueError(
+                f"need lr > 0, warmup_steps >= 0, 0 <= min_lr <= lr "
+                f"(got lr={lr}, warmup_steps={warmup_steps}, min_lr={min_lr})"
+            )
+        self.lr = float(lr)
+        self.warmup_steps = int(warmup_steps)
+        self.total_steps = None if total_steps is None else int(total_steps)
+        self.min_lr = float(min_lr)
+        self.n_steps = 0
+
+    def calculate_lr(self, step):
+        """Learning rate of optimizer step ``step`` (1-based)."""
+        if step <= self.warmup_steps:
+            return self.lr * step / max(1, self.warmup_steps)
+        if self.total_steps is None:
+            raise RuntimeError("WarmupCosineScheduler.total_steps is not set")
+        span = max(1, self.total_steps - self.warmup_steps)
+        progress = min(1.0, (step - self.warmup_steps) / span)
+        cosine = 0.5 * (1.0 + math.cos(math.pi * progress))
+        return self.min_lr + (self.lr - self.min_lr) * cosine
+
+    def __call__(self, optimizer):
+        """Advances one step and sets the optimizer's learning rate.
+
+        Returns
+        -------
+        (float, float)
+            The learning rate before and after the update.
+        """
+        old = optimizer.param_groups[0]["lr"]
+        self.n_steps += 1
+        new = self.calculate_lr(self.n_steps)
+        for group in optimizer.param_groups:
+            group["lr"] = new
+        return old, new
+
+    @checkpoints.mark_as_saver
+    def save(self, path):
+        """Saves the step count and the schedule."""
+        torch.save({"n_steps": self.n_steps, "lr": self.lr,
+                    "warmup_steps": self.warmup_steps,
+                    "total_steps": self.total_steps,
+                    "min_lr": self.min_lr}, path)
+
+    @checkpoints.mark_as_loader
+    def load(self, path, end_of_epoch=False):
+        """Restores what :meth:`save` wrote."""
+        del end_of_epoch
+        state = torch.load(path)
+        self.n_steps = int(state["n_steps"])
+        self.lr = float(state["lr"])
+        self.warmup_steps = int(state["warmup_steps"])
+        self.total_steps = state["total_steps"]
+        self.min_lr = float(state["min_lr"])
+
+
+def load_pretrained_weights(model, lm_source=None, prompt_encoder_source=None):
+    """Warm start: GPT-2 and / or CLIP text weights into a PengiModel.
+
+    The model definitions build every part from its config (random
+    weights), so that a pretrained folder loads without the network; the
+    paper's training starts GPT-2 and the CLIP text tower from their
+    released weights, which this loads (strictly: sizes must match).
+
+    Arguments
+    ---------
+    model : PengiModel
+        The model to fill.
+    lm_source : str, optional
+        Hugging Face id or folder of a GPT-2 ``GPT2LMHeadModel`` (``gpt2``).
+    prompt_encoder_source : str, optional
+        Hugging Face id or folder of a CLIP model
+        (``openai/clip-vit-base-patch16``): its text model and
+        ``text_projection`` go into the CLIP prompt encoder.
+    """
+    if lm_source:
+        from transformers import GPT2LMHeadModel
+
+        source = GPT2LMHeadModel.from_pretrained(lm_source)
+        _load_part(model.prefix_lm.gpt, source.state_dict(),
+                   f"GPT-2 '{lm_source}'")
+        logger.info("prefix LM initialised from %s", lm_source)
+    if prompt_encoder_source:
+        from transformers import CLIPModel
+
+        encoder = model.prompt_encoder
+        if encoder is None or not hasattr(encoder, "text_projection"):
+            raise ValueError(
+                "prompt_encoder_source is set but the model has no CLIP "
+                "prompt encoder"
+            )
+        clip = CLIPModel.from_pretrained(prompt_encoder_source)
+        _load_part(encoder.text_model, clip.text_model.state_dict(),
+                   f"CLIP text model '{prompt_encoder_source}'")
+        _load_part(encoder.text_projection, clip.text_projection.state_dict(),
+                   f"CLIP text projection '{prompt_encoder_source}'")
+        logger.info("prompt encoder initialised from %s",
+                    prompt_encoder_source)
+
+
+def _load_part(module, state, what):
+    own = module.state_dict()
+    wrong = [f"{k} {tuple(v.shape)} vs {tuple(own[k].shape)}"
+             for k, v in state.items() if k in own and v.shape != own[k].shape]
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    if wrong or missing or unexpected:
+        raise ValueError(
+            f"{what} does not fit the model definition: shapes {wrong[:5]}, "
+            f"missing {missing[:5]}, unexpected {unexpected[:5]}"
+        )
+    module.load_state_dict(state, strict=True)
+
+
+def generation_stats(records, metrics=("bleu_4", "rouge_l", "cider_d"),
+                     tokenize=True):
+    """Scores generated texts.
+
+    Arguments
+    ---------
+    records : list of dict
+        ``{"task", "hypothesis", "target", "references"}`` per item.
+    metrics : sequence of str
+        Caption metrics (:func:`pengi_sb.metrics.caption_metrics`) for the
+        ``captioning`` items (at least two are needed).
+    tokenize : bool
+        PTB-tokenise captions first (needs Java).
+
+    Returns
+    -------
+    dict
+        ``text_acc`` (normalised exact match, non-captioning items) and
+        the caption metrics.
+
+    Example
+    -------
+    >>> generation_stats([
+    ...     {"task": "emotion", "hypothesis": "Happy.", "target": "happy",
+    ...      "references": ["happy"]},
+    ...     {"task": "emotion", "hypothesis": "sad", "target": "angry",
+    ...      "references": ["angry"]}])
+    {'text_acc': 0.5}
+    """
+    stats = {}
+    other = [r for r in records if r["task"] != "captioning"]
+    captions = [r for r in records if r["task"] == "captioning"]
+    if other:
+        stats["text_acc"] = accuracy(
+            [normalize_answer(r["hypothesis"]) for r in other],
+            [normalize_answer(r["target"]) for r in other],
+        )
+    if len(captions) >= 2 and metrics:
+        stats.update(caption_metrics(
+            [r["hypothesis"] for r in captions],
+            [r["references"] for r in captions],
+            metrics=tuple(metrics), tokenize=tokenize,
+        ))
+    elif captions and metrics:
+        logger.info("caption metrics need at least 2 captioning items "
+                    "(got %d): not computed", len(captions))
+    return stats
+
+
+class PengiBrain(sb.core.Brain):
+    """Trains and evaluates a :class:`~pengi_sb.lobes.pengi.PengiModel`.
+
+    Arguments
+    ---------
+    *args, **kwargs
+        Those of ``speechbrain.core.Brain``; ``modules`` must hold the
+        model as ``model``.
+    tokenizer : pengi_sb.tokenizers.TextTokenizer, optional
+        The target tokenizer: needed to generate text (stop token, decode).
+    """
+
+    def __init__(self, *args, tokenizer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "model" not in self.modules:
+            raise ValueError(
+                "PengiBrain needs the PengiModel in modules as 'model' "
+                f"(got {list(self.modules)})"
+            )
+        self._share_debug_checkpoints()
+        self.tokenizer = tokenizer
+        self.resumed_at = None
+        self.stage_stats = {}
+        self.train_stats = None
+        self._train_dataset = None
+        self._train_batches = None
+        self._has_valid = True
+        self._tools_checked = False
+        self._reset_stage_records(generating=False)
+
+    # -------------------------------------------------------------- helpers
+    def _share_debug_checkpoints(self):
+        """``--debug`` under DDP: one temporary checkpoint folder for all.
+
+        ``sb.Brain`` gives every process its own temporary folder in debug
+        mode; the checkpointer's deletions then differ between processes
+        and DDP runs wait forever in ``Checkpointer.delete_checkpoints``.
+        Every process takes the main process's folder instead.
+        """
+        if (self.debug and not self.debug_persistently
+                and self.checkpointer is not None
+                and self.distributed_launch
+                and torch.distributed.is_initialized()):
+            shared = ddp_broadcast(str(self.checkpointer.checkpoints_dir))
+            self.checkpointer.checkpoints_dir = pathlib.Path(shared)
+
+    @property
+    def model(self):
+        """The PengiModel itself (without a DDP / DataParallel wrapper)."""
+        module = self.modules["model"]
+        return getattr(module, "module", module)
+
+    def _hp(self, name, default=None):
+        return getattr(self.hparams, name, default) if hasattr(
+            self, "hparams") else default
+
+    def _reset_stage_records(self, generating):
+        self._skipped = []
+        self._token_correct = 0
+        self._token_total = 0
+        self.generated = []
+        self._generating = generating
+
+    def prefix(self, batch):
+        """Prefix embeddings ``[B, 2P, E]`` of a batch; the audio embeddings
+        of several windows of one clip are averaged."""
+        model = self.model
+        audio = model.encode_audio(batch.wav)  # [N, d]
+        if not batch.one_window_each:
+            total = torch.zeros(len(batch), audio.shape[-1],
+                                dtype=audio.dtype, device=audio.device)
+            total.index_add_(0, batch.wav_owner, audio)
+            counts = torch.bincount(batch.wav_owner, minlength=len(batch))
+            audio = total / counts.unsqueeze(-1).to(audio.dtype)
+        prompt = model.encode_prompt(batch.prompt_ids, batch.prompt_mask)
+        return torch.cat(
+            [model.audio_prefix(audio), model.prompt_prefix(prompt)], dim=1
+        )
+
+    # ------------------------------------------------------ forward and loss
+    def compute_forward(self, batch, stage):
+        """Teacher-forced logits ``[B, 2P + T, V]`` (and, in evaluation,
+        the prefix, for generation)."""
+        batch = batch.to(self.device)
+        if stage == sb.Stage.TRAIN:
+            if not batch.one_window_each:
+                raise ValueError("training batches need one audio window "
+                                 "per clip (PengiDataset(train=True))")
+            logits = self.modules.model(
+                batch.wav, batch.prompt_ids, batch.prompt_mask,
+                batch.target_ids, batch.target_mask,
+            )
+            return {"logits": logits}
+        prefix = self.prefix(batch)
+        logits = self.model.logits_from_prefix(prefix, batch.target_ids,
+                                               batch.target_mask)
+        return {"logits": logits, "prefix": prefix}
+
+    def compute_objectives(self, predictions, batch, stage):
+        """Cross-entropy on the target tokens; evaluation statistics."""
+        batch = batch.to(self.device)
+        logits = predictions["logits"]
+        loss = PengiModel.loss(logits, batch.target_ids, batch.target_mask)
+        if stage != sb.Stage.TRAIN:
+            n_target = batch.target_ids.shape[1]
+            guess = logits[:, -n_target - 1:-1].argmax(dim=-1)
+            valid = batch.target_mask.bool()
+            self._token_correct += int(((guess == batch.target_ids)
+                                        & valid).sum())
+            self._token_total += int(valid.sum())
+            if self._generating:
+                self._generate(predictions["prefix"], batch)
+        return loss
+
+    def _generate(self, prefix, batch):
+        if self.tokenizer is None:
+            raise ValueError("PengiBrain needs tokenizer= to generate text")
+        stop = self.tokenizer.stop_token_id
+        max_len = int(self._hp("max_decode_len", 30))
+        lm = self.model.prefix_lm
+        if self._hp("search", "beam") == "greedy":
+            hyps = greedy_search(lm, prefix, max_len=max_len,
+                                 stop_token_id=stop)
+        else:
+            beams = beam_search(lm, prefix, beam_size=int(
+                self._hp("beam_size", 3)), max_len=max_len,
+                stop_token_id=stop)
+            hyps = [b[0] for b in beams]
+        for i, hyp in enumerate(hyps):
+            self.generated.append({
+                "id": batch.ids[i], "task": batch.tasks[i],
+                "prompt": batch.prompts[i],
+                "hypothesis": self.tokenizer.decode(hyp.tokens),
+                "target": batch.targets[i],
+                "references": batch.references[i],
+            })
+
+    # ---------------------------------------------------- batches and steps
+    def fit_batch(self, batch):
+        """One training step; a batch emptied by unreadable audio is
+        skipped (on every DDP rank at once)."""
+        self._skipped.extend(batch.skipped)
+        if self._any_rank_empty(batch):
+            return torch.tensor(float("nan"))
+        return super().fit_batch(batch.to(self.device))
+
+    def evaluate_batch(self, batch, stage):
+        """One evaluation batch (empty batches are skipped)."""
+        self._skipped.extend(batch.skipped)
+        if len(batch) == 0:
+            return torch.tensor(float("nan"))
+        return super().evaluate_batch(batch.to(self.device), stage)
+
+    def _any_rank_empty(self, batch):
+        empty = len(batch) == 0
+        if self.distributed_launch and torch.distributed.is_initialized():
+            flag = torch.tensor([int(empty)], device=self.device)
+            torch.distributed.all_reduce(flag,
+                                         op=torch.distributed.ReduceOp.MAX)
+            empty = bool(flag.item())
+        if empty:
+            logger.warning("skipping a training batch without readable "
+                           "audio (on this or another process)")
+        return empty
+
+    def on_fit_batch_start(self, batch, should_step):
+        """Sets the learning rate of the coming optimizer step."""
+        scheduler = self._hp("lr_annealing")
+        if should_step and scheduler is not None:
+            scheduler(self.optimizer)
+
+    def init_optimizers(self):
+        """One optimizer over the trainable parameters only (frozen parts,
+        e.g. GPT-2 and CLIP in the paper, stay out of it)."""
+        if self.opt_class is None:
+            return super().init_optimizers()
+        params = [p for p in self.modules.parameters() if p.requires_grad]
+        if not params:
+            raise ValueError("every parameter is frozen: nothing to train")
+        self.optimizer = self.opt_class(params)
+        self.optimizers_dict = {"opt_class": self.optimizer}
+        if self.checkpointer is not None:
+            self.checkpointer.add_recoverable("optimizer", self.optimizer)
+        n = sum(p.numel() for p in params)
+        total = sum(p.numel() for p in self.modules.parameters())
+        logger.info("optimizing %.2fM of %.2fM parameters", n / 1e6,
+                    total / 1e6)
+
+    def _wrap_distributed(self):
+        """DDP; on CPU without SyncBatchNorm, which needs a GPU (each
+        process keeps its own BatchNorm statistics, as DDP's buffer
+        broadcast from rank 0 refreshes them every step)."""
+        if not (self.distributed_launch and self.device_type == "cpu"):
+            return super()._wrap_distributed()
+        for name, module in self.modules.items():
+            if any(p.requires_grad for p in module.parameters()):
+                self.modules[name] = DistributedDataParallel(
+                    module, device_ids=None,
+                    find_unused_parameters=self.find_unused_parameters,
+                )
+
+    # ------------------------------------------------------------- loaders
+    def make_dataloader(self, dataset, stage, ckpt_prefix="dataloader-",
+                        **loader_kwargs):
+        """SpeechBrain's loaders, with :func:`collate_batch` for a
+        :class:`PengiDataset`; the training set is kept to draw each
+        epoch's windows."""
+        if isinstance(dataset, PengiDataset):
+            loader_kwargs.setdefault("collate_fn", collate_batch)
+        if stage == sb.Stage.TRAIN:
+            if loader_kwargs.get("persistent_workers"):
+                raise ValueError(
+                    "persistent_workers=True would keep the first epoch's "
+                    "training windows in the workers: leave it off"
+                )
+            self._train_dataset = dataset
+        loader = super().make_dataloader(dataset, stage, ckpt_prefix,
+                                         **loader_kwargs)
+        if stage == sb.Stage.TRAIN:
+            self._train_batches = len(loader)
+        return loader
+
+    def _train_loader_specifics(self, dataset, loader_kwargs):
+        loader_kwargs = super()._train_loader_specifics(dataset,
+                                                        loader_kwargs)
+        sampler = loader_kwargs.get("sampler")
+        if self.train_sampler is None and hasattr(sampler, "set_epoch"):
+            # sb.Brain calls set_epoch only on samplers it made itself
+            # (or wrapped for DDP): a WeightedEpochSampler needs it too
+            self.train_sampler = sampler
+        return loader_kwargs
+
+    def fit(self, epoch_counter, train_set, valid_set=None, progressbar=None,
+            train_loader_kwargs=None, valid_loader_kwargs=None):
+        """``sb.Brain.fit`` (see there); a :class:`PengiDataset` gets
+        :func:`collate_batch` by default."""
+        if isinstance(train_set, DataLoader):
+            self._train_dataset = train_set.dataset
+            self._train_batches = len(train_set)
+        self._has_valid = valid_set is not None
+        return super().fit(
+            epoch_counter, train_set, valid_set, progressbar,
+            train_loader_kwargs=dict(train_loader_kwargs or {}),
+            valid_loader_kwargs=dict(valid_loader_kwargs or {}),
+        )
+
+    # -------------------------------------------------------------- stages
+    def on_fit_start(self):
+        """Completes the schedule, then SpeechBrain's start (compile, DDP,
+        optimizer, recovery of the latest checkpoint); logs where a
+        resumed run continues."""
+        self._set_total_steps()
+        self._check_metric_tools()
+        super().on_fit_start()
+        counter = self._hp("epoch_counter")
+        self.resumed_at = {
+            "epoch": getattr(counter, "current", None),
+            "step": self.step,
+            "optimizer_step": self.optimizer_step,
+        }
+        if self.optimizer_step > 0:
+            logger.info(
+                "resumed from a checkpoint: %d epoch(s) done, %d batch(es) "
+                "into the next, optimizer step %d", self.resumed_at["epoch"],
+                self.step, self.optimizer_step)
+        scheduler = self._hp("lr_annealing")
+        if scheduler is not None and hasattr(scheduler, "n_steps") and (
+            scheduler.n_steps != self.optimizer_step
+        ):
+            logger.warning("the scheduler is at step %d but the optimizer "
+                           "at %d", scheduler.n_steps, self.optimizer_step)
+
+    def on_evaluate_start(self, max_key=None, min_key=None):
+        """Checks the metric tools, then loads the best checkpoint."""
+        self._check_metric_tools()
+        super().on_evaluate_start(max_key=max_key, min_key=min_key)
+
+    def _set_total_steps(self):
+        scheduler = self._hp("lr_annealing")
+        counter = self._hp("epoch_counter")
+        if scheduler is None or getattr(scheduler, "total_steps", 0) \
+                is not None or self._train_batches is None:
+            return
+        epochs = getattr(counter, "limit", None)
+        if epochs is None:
+            raise ValueError("lr_annealing.total_steps is null and there "
+                             "is no epoch_counter to derive it from")
+        per_epoch = math.ceil(self._train_batches
+                              / self.grad_accumulation_factor)
+        scheduler.total_steps = per_epoch * int(epochs)
+        logger.info("learning-rate schedule: %d steps (%d per epoch)",
+                    scheduler.total_steps, per_epoch)
+
+    def _check_metric_tools(self):
+        """Fails before training when generation is asked for and the
+        caption metrics cannot run (no Java, no pycocoevalcap)."""
+        if self._tools_checked:
+            return
+        self._tools_checked = True
+        wanted = (self._hp("valid_generate_every", 0)
+                  or self._hp("test_generate", False))
+        metrics = tuple(self._hp("caption_metrics", ()) or ())
+        if wanted and metrics:
+            caption_metrics(["a dog barks", "rain"],
+                            [["a dog barks"], ["rain falls"]],
+                            metrics=metrics,
+                            tokenize=self._hp("caption_tokenize", True))
+
+    def _should_generate(self, stage, epoch):
+        if stage == sb.Stage.VALID:
+            every = int(self._hp("valid_generate_every", 0) or 0)
+            return every > 0 and epoch is not None and epoch % every == 0
+        if stage == sb.Stage.TEST:
+            return bool(self._hp("test_generate", False))
+        return False
+
+    def on_stage_start(self, stage, epoch=None):
+        """Resets the stage's statistics; selects the epoch's training
+        windows."""
+        self._reset_stage_records(self._should_generate(stage, epoch))
+        if stage == sb.Stage.TRAIN and hasattr(self._train_dataset,
+                                               "set_epoch"):
+            self._train_dataset.set_epoch(epoch)
+
+    def _skipped_count(self, stage):
+        count = len(self._skipped)
+        if stage == sb.Stage.TRAIN and self.distributed_launch and (
+            torch.distributed.is_initialized()
+        ):
+            total = torch.tensor([count], device=self.device)
+            torch.distributed.all_reduce(total)
+            count = int(total.item())
+        if count:
+            shown = "; ".join(f"{s.item_id}: {s.reason}"
+                              for s in self._skipped[:3])
+            logger.warning("%s: skipped %d item(s) with unreadable audio "
+                           "(%s%s)", stage.name.lower(), count, shown,
+                           " ..." if len(self._skipped) > 3 else "")
+        return count
+
+    def on_stage_end(self, stage, stage_loss, epoch=None):
+        """Logs the stage's statistics; checkpoints after validation."""
+        stats = {"loss": stage_loss}
+        skipped = self._skipped_count(stage)
+        if skipped:
+            stats["skipped_audio"] = skipped
+        if self._token_total:
+            stats["token_acc"] = self._token_correct / self._token_total
+        if self._generating and self.generated:
+            stats.update(generation_stats(
+                self.generated, self._hp("caption_metrics", ()) or (),
+                tokenize=self._hp("caption_tokenize", True)))
+            self._write_generations(stage)
+        self.stage_stats[stage] = stats
+        train_logger = self._hp("train_logger")
+        if stage == sb.Stage.TRAIN:
+            self.train_stats = stats
+            if not self._has_valid:
+                self._log_epoch(epoch, train_logger, None)
+                self._save_checkpoint(stage_loss)
+        elif stage == sb.Stage.VALID:
+            self._log_epoch(epoch, train_logger, stats)
+            self._save_checkpoint(stage_loss)
+        elif train_logger is not None:
+            counter = self._hp("epoch_counter")
+            train_logger.log_stats(
+                stats_meta={"Epoch loaded": getattr(counter, "current",
+                                                    None)},
+                test_stats=stats,
+            )
+
+    def _log_epoch(self, epoch, train_logger, valid_stats):
+        if train_logger is None:
+            return
+        lr = self.optimizer.param_groups[0]["lr"] if hasattr(
+            self, "optimizer") else None
+        train_logger.log_stats(
+            stats_meta={"epoch": epoch, "lr": lr,
+                        "optimizer_steps": self.optimizer_step},
+            train_stats=self.train_stats, valid_stats=valid_stats,
+        )
+
+    def _save_checkpoint(self, loss):
+        if self.checkpointer is None:
+            return
+        self.checkpointer.save_and_keep_only(
+            meta={"loss": loss}, min_keys=["loss"],
+            num_to_keep=int(self._hp("keep_checkpoints", 1)),
+        )
+
+    def _write_generations(self, stage):
+        folder = self._hp("output_folder")
+        if folder is None or not if_main_process():
+            return
+        path = os.path.join(folder, f"generations_{stage.name.lower()}.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(self.generated, f, indent=1, ensure_ascii=False)
+        logger.info("generated texts written to %s", path)

@@ -1,0 +1,518 @@
+"""Data pipeline of Pengi training and evaluation: manifests -> batches.
+
+::
+
+    manifest items (pengi_sb.manifest / pengi_sb.mixing)
+      -> PengiDataset (a DynamicItemDataset) with three @takes/@provides
+         pipelines:
+           wav, start, stop -> "sig": windows [W, T] at the model rate
+                               (or a SkippedAudio when the file is unusable)
+           prompt           -> "prompt_ids", "prompt_mask" [Lp]
+           target           -> "target_ids" [Lt] (text + stop sequence)
+      -> collate_batch -> PengiBatch: wav [N, T], prompt_ids / mask [B, Lp],
+                                      target_ids / mask [B, Lt]
+
+Audio windows:
+
+* training: one window per clip. A clip longer than the window gets a
+  random window whose start is drawn from ``(seed, epoch, item id)``:
+  the same every time that item is read in that epoch (after a restart
+  too, and in any DataLoader worker), a different one each epoch.
+* evaluation: deterministic windows (:func:`pengi_sb.audio.window_waveform`
+  ``"centre"``, ``"first"`` or ``"mean"``; with ``"mean"`` a long clip
+  gives several windows, whose audio embeddings the model averages).
+
+Shorter clips are tiled to the window length in both cases.
+
+Unreadable audio (missing, empty, corrupt, non-finite) never stops a run:
+the audio pipeline returns a :class:`SkippedAudio` (and logs a warning
+naming the file), :func:`collate_batch` drops that example and lists it in
+``PengiBatch.skipped``, and the training loop counts the skipped items and
+reports them at the end of every epoch (see :mod:`pengi_sb.brain`). The
+count travels inside the batches, so it is right with DataLoader workers
+and under DDP.
+
+Example
+-------
+>>> import tempfile, os
+>>> from pengi_sb.manifest import make_item
+>>> tmp = tempfile.mkdtemp()
+>>> import soundfile, numpy as np
+>>> soundfile.write(os.path.join(tmp, "a.wav"),
+...                 np.zeros(24000, dtype="float32") + 0.1, 16000)
+>>> items = {
+...     "a": make_item(os.path.join(tmp, "a.wav"), 1.5, "sound_event",
+...                    events=["dog"]),
+...     "b": make_item(os.path.join(tmp, "missing.wav"), 1.0, "sound_event",
+...                    events=["rain"]),
+... }
+>>> texts = ["this is a sound of", "dog", "rain"] * 30
+>>> spm = train_tokenizer(texts, os.path.join(tmp, "tok"), vocab_size=18)
+>>> tok = load_tokenizer("sentencepiece", spm)
+>>> data = PengiDataset(items, tok, tok, sample_rate=16000, clip_seconds=1.0,
+...                     prompt_max_length=24)
+>>> batch = collate_batch([data[0], data[1]])
+>>> batch.wav.shape, batch.prompt_ids.shape, batch.ids
+(torch.Size([1, 16000]), torch.Size([1, 24]), ['a'])
+>>> [s.item_id for s in batch.skipped]
+['b']
+
+Authors
+ * pengi-sb developers 2026
+"""
+
+import os
+import shutil
+import zlib
+from dataclasses import dataclass, field, fields
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from speechbrain.dataio.dataset import DynamicItemDataset
+from speechbrain.utils.data_pipeline import provides, takes
+from speechbrain.utils.logger import get_logger
+
+from pengi_sb.audio import (
+    WINDOW_MODES,
+    AudioError,
+    load_audio,
+    tile_to_length,
+    window_waveform,
+)
+from pengi_sb.manifest import read_manifest
+from pengi_sb.tokenizers import (
+    PromptTooLongError,
+    load_tokenizer,
+    train_sentencepiece,
+)
+
+logger = get_logger(__name__)
+
+__all__ = [
+    "DataError",
+    "PengiBatch",
+    "PengiDataset",
+    "SkippedAudio",
+    "collate_batch",
+    "load_tokenizers",
+    "random_window",
+    "train_tokenizer",
+]
+
+OUTPUT_KEYS = ("id", "sig", "prompt_ids", "prompt_mask", "target_ids",
+               "prompt", "target", "task", "references")
+TOKENIZER_FILE = "tokenizer.model"
+
+
+class DataError(ValueError):
+    """Training data that cannot be used; the message names the item."""
+
+
+class SkippedAudio(NamedTuple):
+    """Stands in for the audio of an item that could not be read."""
+
+    item_id: str
+    reason: str
+
+
+def random_window(wav, length, rng):
+    """A random ``length``-sample window of ``wav [T]`` (tiled if shorter).
+
+    Arguments
+    ---------
+    wav : torch.Tensor
+        ``[T]`` samples.
+    length : int
+        Window length in samples.
+    rng : numpy.random.Generator
+        Draws the window start.
+
+    Returns
+    -------
+    torch.Tensor
+        ``[length]``.
+
+    Example
+    -------
+    >>> rng = np.random.default_rng(0)
+    >>> random_window(torch.arange(10.0), 4, rng).shape
+    torch.Size([4])
+    >>> random_window(torch.arange(3.0), 5, rng).tolist()
+    [0.0, 1.0, 2.0, 0.0, 1.0]
+    """
+    if wav.shape[-1] <= length:
+        return tile_to_length(wav, length)
+    start = int(rng.integers(0, wav.shape[-1] - length + 1))
+    return wav[start:start + length]
+
+
+class PengiDataset(DynamicItemDataset):
+    """Manifest items -> Pengi training examples.
+
+    Arguments
+    ---------
+    items : dict
+        ``{id: item}`` with the manifest fields (``wav``, ``prompt``,
+        ``target``, ``task``; optional ``start``, ``stop``, ``references``),
+        as :func:`pengi_sb.manifest.read_manifest` or
+        :func:`pengi_sb.mixing.load_mixture` return them.
+    prompt_tokenizer : pengi_sb.tokenizers.TextTokenizer
+        Tokenises prompts (``encode_prompts``).
+    target_tokenizer : pengi_sb.tokenizers.TextTokenizer
+        Tokenises targets (``encode_target``: text + stop sequence).
+    sample_rate : int
+        The model's sample rate.
+    clip_seconds : float
+        The model's window length in seconds.
+    prompt_max_length : int
+        Prompt length of the model (prompts are padded to it).
+    max_target_tokens : int, optional
+        Longer targets are cut (the stop sequence is kept at the end).
+    train : bool
+        Random (seeded) windows of long clips; else deterministic windows.
+    eval_window : str
+        Evaluation windows: ``"centre"``, ``"first"`` or ``"mean"``.
+    seed : int
+        Seed of the training windows.
+    name : str
+        Named in error messages.
+
+    Raises
+    ------
+    DataError
+        A prompt longer than ``prompt_max_length`` tokens (named with its
+        item), found when the dataset is built rather than mid-epoch.
+    """
+
+    def __init__(self, items, prompt_tokenizer, target_tokenizer,
+                 sample_rate, clip_seconds, prompt_max_length,
+                 max_target_tokens=None, train=False, eval_window="centre",
+                 seed=0, name="dataset"):
+        if eval_window not in WINDOW_MODES:
+            raise ValueError(f"eval_window must be one of {WINDOW_MODES}, "
+                             f"not '{eval_window}'")
+        if not items:
+            raise DataError(f"{name}: no items")
+        data = {}
+        for item_id, item in items.items():
+            item = dict(item)
+            for key in ("start", "stop", "references"):
+                item.setdefault(key, None)
+            data[item_id] = item
+        super().__init__(data)
+        self.name = name
+        self.sample_rate = int(sample_rate)
+        self.window = int(round(clip_seconds * sample_rate))
+        self.train = train
+        self.eval_window = eval_window
+        self.seed = int(seed)
+        self.epoch = 0
+        self.target_tokenizer = target_tokenizer
+        self.stop_ids = target_tokenizer.encode_target("")
+        if max_target_tokens is not None and (
+            max_target_tokens <= len(self.stop_ids)
+        ):
+            raise ValueError(
+                f"max_target_tokens={max_target_tokens} leaves no room for "
+                f"text before the {len(self.stop_ids)}-token stop sequence"
+            )
+        self.max_target_tokens = max_target_tokens
+        self._prompts = self._encode_prompts(prompt_tokenizer,
+                                             prompt_max_length)
+
+        @takes("id", "wav", "start", "stop")
+        @provides("sig")
+        def audio_pipeline(item_id, path, start, stop):
+            return self.load_windows(item_id, path, start, stop)
+
+        @takes("prompt")
+        @provides("prompt_ids", "prompt_mask")
+        def prompt_pipeline(prompt):
+            ids, mask = self._prompts[prompt]
+            yield ids
+            yield mask
+
+        @takes("target")
+        @provides("target_ids")
+        def target_pipeline(target):
+            return torch.tensor(self.encode_target(target), dtype=torch.long)
+
+        for pipeline in (audio_pipeline, prompt_pipeline, target_pipeline):
+            self.add_dynamic_item(pipeline)
+        self.set_output_keys(list(OUTPUT_KEYS))
+
+    @classmethod
+    def from_manifest(cls, path, data_root=None, **kwargs):
+        """A dataset of one manifest file (``{data_root}`` filled in).
+
+        Arguments
+        ---------
+        path : str
+            A .json or .csv manifest.
+        data_root : str, optional
+            Replaces ``{data_root}`` in audio paths.
+        **kwargs
+            Passed to :class:`PengiDataset`.
+
+        Returns
+        -------
+        PengiDataset
+        """
+        kwargs.setdefault("name", path)
+        return cls(read_manifest(path, data_root=data_root), **kwargs)
+
+    def set_epoch(self, epoch):
+        """Selects the epoch the training windows are drawn for."""
+        self.epoch = int(epoch)
+
+    def _encode_prompts(self, tokenizer, max_length):
+        cache = {}
+        for item_id in self.data_ids:
+            prompt = self.data[item_id]["prompt"]
+            if prompt in cache:
+                continue
+            try:
+                ids, mask = tokenizer.encode_prompts([prompt], max_length)
+            except PromptTooLongError as err:
+                raise DataError(f"{self.name}, item '{item_id}': {err}") \
+                    from None
+            cache[prompt] = (ids[0], mask[0])
+        return cache
+
+    def encode_target(self, text):
+        """Target text -> ids ending with the stop sequence (cut to
+        ``max_target_tokens``)."""
+        ids = self.target_tokenizer.encode_target(text)
+        if self.max_target_tokens and len(ids) > self.max_target_tokens:
+            keep = self.max_target_tokens - len(self.stop_ids)
+            ids = ids[:keep] + self.stop_ids
+        return ids
+
+    def load_windows(self, item_id, path, start=None, stop=None):
+        """Audio of one item -> windows ``[W, T]``, or a
+        :class:`SkippedAudio` when the file cannot be used."""
+        try:
+            wav = load_audio(path, self.sample_rate, start=start, stop=stop)
+        except AudioError as err:
+            logger.warning("skipping item '%s' of %s: %s", item_id,
+                           self.name, err)
+            return SkippedAudio(item_id, str(err))
+        if self.train:
+            rng = np.random.default_rng(
+                [self.seed, self.epoch, zlib.crc32(item_id.encode("utf-8"))]
+            )
+            return random_window(wav, self.window, rng).unsqueeze(0)
+        return window_waveform(wav, self.window, mode=self.eval_window)
+
+    def texts(self, fields=("target", "prompt")):
+        """Every item's texts of ``fields`` (e.g. to train a tokenizer)."""
+        return [self.data[i][f] for i in self.data_ids for f in fields]
+
+
+@dataclass
+class PengiBatch:
+    """A collated batch (``B`` examples, ``N >= B`` audio windows).
+
+    Attributes
+    ----------
+    ids : list of str
+        Item ids.
+    wav : torch.Tensor
+        ``[N, T]`` audio windows.
+    wav_owner : torch.Tensor
+        ``[N]`` index of the example each window belongs to.
+    prompt_ids, prompt_mask : torch.Tensor
+        ``[B, Lp]``.
+    target_ids, target_mask : torch.Tensor
+        ``[B, Lt]`` (right-padded with 0, mask 0 on padding).
+    prompts, targets, tasks : list of str
+        The texts and task names.
+    references : list
+        Reference texts per example (the manifest's ``references`` or
+        ``[target]``).
+    skipped : list of SkippedAudio
+        Examples dropped from this batch (unreadable audio).
+    """
+
+    ids: list
+    wav: torch.Tensor
+    wav_owner: torch.Tensor
+    prompt_ids: torch.Tensor
+    prompt_mask: torch.Tensor
+    target_ids: torch.Tensor
+    target_mask: torch.Tensor
+    prompts: list = field(default_factory=list)
+    targets: list = field(default_factory=list)
+    tasks: list = field(default_factory=list)
+    references: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+
+    def __len__(self):
+        return len(self.ids)
+
+    @property
+    def one_window_each(self):
+        """True when every example has exactly one audio window."""
+        return self.wav.shape[0] == len(self.ids)
+
+    def _map_tensors(self, fn):
+        values = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            values[f.name] = fn(value) if torch.is_tensor(value) else value
+        return PengiBatch(**values)
+
+    def to(self, device):
+        """A copy with every tensor on ``device``."""
+        return self._map_tensors(lambda t: t.to(device))
+
+    def pin_memory(self):
+        """A copy in pinned memory (DataLoader ``pin_memory=True``)."""
+        return self._map_tensors(lambda t: t.pin_memory())
+
+
+def collate_batch(examples):
+    """DataLoader ``collate_fn``: examples -> :class:`PengiBatch`.
+
+    Examples whose audio is a :class:`SkippedAudio` (or ``None``) are left
+    out and listed in ``skipped``; the batch may then be empty.
+    """
+    skipped, kept = [], []
+    for ex in examples:
+        sig = ex["sig"]
+        if isinstance(sig, SkippedAudio):
+            skipped.append(sig)
+        elif sig is None:
+            skipped.append(SkippedAudio(ex["id"], "no audio"))
+        else:
+            kept.append(ex)
+    if not kept:
+        empty = torch.zeros(0, 0, dtype=torch.long)
+        owner = torch.zeros(0, dtype=torch.long)
+        return PengiBatch([], torch.zeros(0, 0), owner, empty, empty, empty,
+                          empty, skipped=skipped)
+    windows = [ex["sig"] for ex in kept]
+    counts = torch.tensor([w.shape[0] for w in windows])
+    longest = max(len(ex["target_ids"]) for ex in kept)
+    target_ids = torch.zeros(len(kept), longest, dtype=torch.long)
+    target_mask = torch.zeros(len(kept), longest, dtype=torch.long)
+    for i, ex in enumerate(kept):
+        n = len(ex["target_ids"])
+        target_ids[i, :n] = ex["target_ids"]
+        target_mask[i, :n] = 1
+    return PengiBatch(
+        ids=[ex["id"] for ex in kept],
+        wav=torch.cat(windows, dim=0),
+        wav_owner=torch.repeat_interleave(torch.arange(len(kept)), counts),
+        prompt_ids=torch.stack([ex["prompt_ids"] for ex in kept]),
+        prompt_mask=torch.stack([ex["prompt_mask"] for ex in kept]),
+        target_ids=target_ids,
+        target_mask=target_mask,
+        prompts=[ex["prompt"] for ex in kept],
+        targets=[ex["target"] for ex in kept],
+        tasks=[ex["task"] for ex in kept],
+        references=[list(ex["references"]) if ex["references"]
+                    else [ex["target"]] for ex in kept],
+        skipped=skipped,
+    )
+
+
+# ---------------------------------------------------------------- tokenizers
+def train_tokenizer(texts, model_dir, vocab_size, model_type="unigram"):
+    """Trains the SentencePiece model of a from-scratch Pengi, once.
+
+    Writes ``<model_dir>/tokenizer.model`` and returns its path; when it
+    exists already (a restarted run) it is kept, so that a resumed training
+    keeps its vocabulary.
+
+    Arguments
+    ---------
+    texts : list of str
+        Training text (targets and prompts).
+    model_dir : str
+        Folder for the model and its training files.
+    vocab_size : int
+        Number of pieces: the model's vocabulary size.
+    model_type : str
+        ``unigram`` or ``bpe``.
+
+    Returns
+    -------
+    str
+        The ``tokenizer.model`` path.
+
+    Raises
+    ------
+    DataError
+        When the text is too small for ``vocab_size`` pieces (the message
+        gives the largest size it supports: set the model's vocab_size).
+    """
+    final = os.path.join(model_dir, TOKENIZER_FILE)
+    if os.path.isfile(final):
+        logger.info("using the existing tokenizer %s", final)
+        return final
+    texts = [t for t in texts if t and t.strip()]
+    if not texts:
+        raise DataError("no text to train the tokenizer on")
+    work = os.path.join(model_dir, f"train_{int(vocab_size)}")
+    shutil.rmtree(work, ignore_errors=True)  # a stale corpus.txt is reused
+    try:
+        path = train_sentencepiece(texts, work, int(vocab_size), model_type)
+    except RuntimeError as err:
+        limit = _vocab_limit(str(err))
+        if limit is None:
+            raise
+        raise DataError(
+            f"the training text ({len(texts)} texts) supports at most "
+            f"{limit} SentencePiece pieces, fewer than vocab_size="
+            f"{vocab_size}: set the model's vocab_size to {limit} or less"
+        ) from None
+    shutil.copyfile(path, final)
+    return final
+
+
+def _vocab_limit(message):
+    """N of SentencePiece's "Please set it to a value <= N." or None."""
+    marker = "value <= "
+    if marker not in message:
+        return None
+    digits = message.split(marker, 1)[1].split(".")[0].strip()
+    return int(digits) if digits.isdigit() else None
+
+
+def load_tokenizers(model_hparams, root=None):
+    """The prompt and target tokenizers a model definition names.
+
+    Arguments
+    ---------
+    model_hparams : dict
+        A model definition (hparams/pengi_*.yaml, loaded): keys
+        ``prompt_tokenizer``, ``prompt_tokenizer_source``,
+        ``decoder_tokenizer``, ``decoder_tokenizer_source``, ``stop_text``.
+    root : str, optional
+        Folder against which relative SentencePiece paths are resolved
+        (a pretrained folder).
+
+    Returns
+    -------
+    (TextTokenizer, TextTokenizer)
+        ``(prompt_tokenizer, target_tokenizer)``; one object when both
+        are the same.
+    """
+    def source(key):
+        value = model_hparams.get(f"{key}_source")
+        kind = model_hparams[key]
+        if kind == "sentencepiece" and value and root and not os.path.isabs(
+            value
+        ):
+            value = os.path.join(root, value)
+        return kind, value
+
+    target_spec = source("decoder_tokenizer")
+    target = load_tokenizer(*target_spec,
+                            stop_text=model_hparams.get("stop_text"))
+    prompt_spec = source("prompt_tokenizer")
+    if prompt_spec == target_spec:
+        return target, target
+    return load_tokenizer(*prompt_spec), target

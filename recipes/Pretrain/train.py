@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Recipe: multi-dataset Pengi pretraining.
+
+Trains Pengi on a weighted mixture of the manifests that the dataset
+prepare scripts write (``recipes/<Dataset>/<dataset>_prepare.py``), then
+evaluates the best checkpoint on the test mixture and writes the trained
+model as a pretrained folder, ``<output_folder>/pretrained/``, which
+``pengi_sb.inference.Pengi.from_hparams(source=...)`` loads.
+
+To run (after the prepare scripts)::
+
+    python train.py hparams/pretrain_small.yaml \\
+        --manifest_folder results/manifests --corpus_folder /data
+    torchrun --nproc_per_node=2 train.py hparams/pretrain_small.yaml \\
+        --manifest_folder ... --corpus_folder ... --distributed_backend gloo
+
+``hparams/pretrain_base.yaml`` is the paper's setup (release architecture,
+GPT-2 and CLIP from their released weights and frozen, AdamW, batch 384
+over all processes); ``hparams/pretrain_small.yaml`` a small Pengi from
+scratch for a CPU. Any mixture entry, size or training option can be
+overridden on the command line.
+
+Authors
+ * pengi-sb developers 2026
+"""
+
+import os
+import sys
+
+import speechbrain as sb
+from hyperpyyaml import load_hyperpyyaml
+from speechbrain.utils.distributed import if_main_process, run_on_main
+from speechbrain.utils.logger import get_logger
+
+from pengi_sb.brain import PengiBrain, load_pretrained_weights
+from pengi_sb.dataio import PengiDataset, load_tokenizers, train_tokenizer
+from pengi_sb.export import export_pretrained
+from pengi_sb.mixing import WeightedEpochSampler, load_mixture
+
+logger = get_logger(__name__)
+
+
+def prepare_tokenizers(hparams, train_items):
+    """Trains the SentencePiece model of a from-scratch model (main process
+    only, once), then loads the prompt and target tokenizers everywhere."""
+    arch = hparams["arch"]
+    if arch["decoder_tokenizer"] == "sentencepiece":
+        texts = [item[key] for item in train_items.values()
+                 for key in ("target", "prompt")]
+        model_file = run_on_main(train_tokenizer, kwargs={
+            "texts": texts,
+            "model_dir": os.path.dirname(hparams["tokenizer_file"]),
+            "vocab_size": arch["gpt2_config"]["vocab_size"],
+        })
+        if os.path.abspath(model_file) != os.path.abspath(
+            hparams["tokenizer_file"]
+        ):
+            raise ValueError("tokenizer_file must be <folder>/tokenizer.model")
+    prompt_tokenizer, target_tokenizer = load_tokenizers(arch)
+    vocab = arch["model"].prefix_lm.vocab_size
+    if target_tokenizer.vocab_size > vocab:
+        raise ValueError(
+            f"the target tokenizer has {target_tokenizer.vocab_size} tokens "
+            f"but the language model's vocabulary only {vocab}"
+        )
+    return prompt_tokenizer, target_tokenizer
+
+
+def dataio_prepare(hparams, prompt_tokenizer, target_tokenizer, mixtures):
+    """Builds the train / valid / test datasets from their mixtures."""
+    arch = hparams["arch"]
+    common = {
+        "prompt_tokenizer": prompt_tokenizer,
+        "target_tokenizer": target_tokenizer,
+        "sample_rate": arch["sample_rate"],
+        "clip_seconds": arch["clip_seconds"],
+        "prompt_max_length": arch["prompt_max_length"],
+        "max_target_tokens": hparams["max_target_tokens"],
+        "eval_window": hparams["eval_window"],
+        "seed": hparams["seed"],
+    }
+    datasets = {}
+    for split, (items, _) in mixtures.items():
+        if items is not None:
+            datasets[split] = PengiDataset(items, train=split == "train",
+                                           name=f"{split} mixture", **common)
+    return datasets
+
+
+def main(argv=None):
+    """Runs the recipe; returns the trained :class:`PengiBrain`."""
+    argv = sys.argv[1:] if argv is None else argv
+    hparams_file, run_opts, overrides = sb.parse_arguments(argv)
+    sb.utils.distributed.ddp_init_group(run_opts)
+    with open(hparams_file, encoding="utf-8") as fin:
+        hparams = load_hyperpyyaml(fin, overrides)
+    sb.create_experiment_directory(
+        experiment_directory=hparams["output_folder"],
+        hyperparams_to_save=hparams_file,
+        overrides=overrides,
+    )
+
+    mixtures = {"train": load_mixture(hparams["train_mixture"])}
+    for split in ("valid", "test"):
+        spec = hparams.get(f"{split}_mixture")
+        mixtures[split] = load_mixture(spec) if spec else (None, None)
+    prompt_tokenizer, target_tokenizer = prepare_tokenizers(
+        hparams, mixtures["train"][0])
+    datasets = dataio_prepare(hparams, prompt_tokenizer, target_tokenizer,
+                              mixtures)
+
+    warm_start = {"model": hparams["arch"]["model"],
+                  "lm_source": hparams.get("lm_init_source"),
+                  "prompt_encoder_source":
+                      hparams.get("prompt_encoder_init_source")}
+    if warm_start["lm_source"] or warm_start["prompt_encoder_source"]:
+        # main downloads (and loads) first, then the other processes load
+        run_on_main(load_pretrained_weights, kwargs=warm_start,
+                    post_func=load_pretrained_weights, post_kwargs=warm_start)
+
+    weights = mixtures["train"][1]
+    sampler = WeightedEpochSampler(
+        weights, epoch_size=hparams["epoch_size"] or len(weights),
+        seed=hparams["seed"])
+    brain = PengiBrain(
+        modules=hparams["modules"],
+        opt_class=hparams["opt_class"],
+        hparams=hparams,
+        run_opts=run_opts,
+        checkpointer=hparams["checkpointer"],
+        tokenizer=target_tokenizer,
+    )
+    brain.fit(
+        hparams["epoch_counter"],
+        datasets["train"],
+        datasets.get("valid"),
+        train_loader_kwargs=dict(hparams["train_dataloader_opts"],
+                                 sampler=sampler),
+        valid_loader_kwargs=hparams["valid_dataloader_opts"],
+    )
+    if "test" in datasets:
+        brain.evaluate(datasets["test"], min_key="loss",
+                       test_loader_kwargs=hparams["valid_dataloader_opts"])
+    if if_main_process():
+        export_pretrained(
+            hparams["pretrained_folder"], hparams_file,
+            hparams["arch"]["modules"], overrides=overrides,
+            tokenizer_file=hparams.get("tokenizer_file")
+            if hparams["arch"]["decoder_tokenizer"] == "sentencepiece"
+            else None,
+        )
+    sb.utils.distributed.ddp_barrier()
+    return brain
+
+
+if __name__ == "__main__":
+    main()
