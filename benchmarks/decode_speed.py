@@ -1,0 +1,162 @@
+"""Decoding speed: the original Pengi decoding vs this project's, on the CPU.
+
+The full-size ``pengi_base`` architecture with random weights (nothing is
+downloaded), 16 clips of 7 s, beam 5, max length 30, fp32. Rows:
+
+* ``beam5 original``: a faithful re-implementation of the original wrapper:
+  all clips' audio and prompt encoded together, then each clip decoded
+  alone, the whole prefix + sequence recomputed at every step (no cache)
+  (:mod:`pengi_sb.reference_decoding`).
+* ``beam5 ours``: the same clips through the batched, KV-cached beam search.
+* ``greedy ours``, ``likelihood-50 ours``: greedy decoding, and zero-shot
+  classification over the 50 ESC-50 class names by label likelihood.
+
+Each row runs in its own process, so its peak RSS is its own. Random
+weights rarely emit the stop token, so every beam runs the full 30 steps
+in both implementations. Usage::
+
+    python benchmarks/decode_speed.py [--clips 16] [--json results.json]
+
+Authors
+ * pengi-sb developers 2026
+"""
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import resource
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ESC50 = [
+    "dog", "rooster", "pig", "cow", "frog", "cat", "hen", "insects",
+    "sheep", "crow", "rain", "sea waves", "crackling fire", "crickets",
+    "chirping birds", "water drops", "wind", "pouring water",
+    "toilet flush", "thunderstorm", "crying baby", "sneezing", "clapping",
+    "breathing", "coughing", "footsteps", "laughing", "brushing teeth",
+    "snoring", "drinking sipping", "door wood knock", "mouse click",
+    "keyboard typing", "door wood creaks", "can opening", "washing machine",
+    "vacuum cleaner", "clock alarm", "clock tick", "glass breaking",
+    "helicopter", "chainsaw", "siren", "car horn", "engine", "train",
+    "church bells", "airplane", "fireworks", "hand saw",
+]
+
+
+def _build(seed=0):
+    """Random full-size pengi_base model (eval) and GPT-2 tokenizer."""
+    import torch
+    from hyperpyyaml import load_hyperpyyaml
+
+    from pengi_sb.tokenizers import load_tokenizer
+
+    torch.manual_seed(seed)
+    with open(os.path.join(ROOT, "hparams", "pengi_base.yaml")) as f:
+        hparams = load_hyperpyyaml(f)
+    return hparams, hparams["model"].eval(), load_tokenizer("gpt2")
+
+
+def _prefixes(model, wavs, prompt_ids, prompt_mask):
+    """The wrapper's step: audio + prompt prefixes of all clips at once."""
+    import torch
+
+    audio = model.audio_prefix(model.encode_audio(wavs))
+    prompt = model.prompt_prefix(model.encode_prompt(prompt_ids, prompt_mask))
+    return torch.cat([audio, prompt], dim=1)
+
+
+def _job(row, n_clips, beam, max_len, threads, queue):
+    import torch
+
+    from pengi_sb.decoding import beam_search, greedy_search
+    from pengi_sb.inference import Pengi
+    from pengi_sb.reference_decoding import original_beam_search
+
+    torch.set_num_threads(threads)
+    hparams, model, tok = _build()
+    g = torch.Generator().manual_seed(1)
+    wavs = 0.1 * torch.randn(n_clips, 7 * 44100, generator=g)
+    ids = torch.full((n_clips, 40), 49407, dtype=torch.long)
+    ids[:, :5] = torch.tensor([49406, 16896, 5766, 11327, 49407])
+    mask = (torch.arange(40) < 5).long().expand(n_clips, -1)
+    stop = tok.stop_token_id
+    with torch.inference_mode():
+        start = time.perf_counter()
+        if row == "beam5 original":
+            prefix = _prefixes(model, wavs, ids, mask)
+            for b in range(n_clips):
+                original_beam_search(model.prefix_lm, prefix[b], beam,
+                                     max_len, 1.0, stop)
+        elif row == "beam5 ours":
+            prefix = _prefixes(model, wavs, ids, mask)
+            beam_search(model.prefix_lm, prefix, beam, max_len, 1.0, stop)
+        elif row == "greedy ours":
+            prefix = _prefixes(model, wavs, ids, mask)
+            greedy_search(model.prefix_lm, prefix, max_len, stop)
+        elif row == "likelihood-50 ours":
+            # the interface's own path: embed, prefix, score every label
+            pengi = Pengi(modules=hparams["modules"], hparams=hparams)
+            pengi._tokenizers["decoder"] = tok
+            pengi._prompt_prefixes["this is a sound of"] = \
+                model.prompt_prefix(model.encode_prompt(ids[:1], mask[:1]))[0]
+            pengi._classify(pengi._embed(list(wavs)), ESC50,
+                            "this is a sound of")
+        seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    queue.put({"row": row, "clips": n_clips, "seconds": seconds,
+               "clips_per_s": n_clips / seconds, "peak_rss_gib": peak})
+
+
+def measure(row, n_clips, beam=5, max_len=30, threads=None):
+    """Runs one row in a fresh process; returns its result dict."""
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_job, args=(row, n_clips, beam, max_len,
+                                          threads or os.cpu_count(), queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clips", type=int, default=16)
+    parser.add_argument("--original-clips", type=int, default=None,
+                        help="clips for the original row (default --clips; "
+                        "its clips/s is a per-clip rate either way)")
+    parser.add_argument("--rows", nargs="+", default=[
+        "beam5 original", "beam5 ours", "greedy ours", "likelihood-50 ours"])
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args(argv)
+    results = []
+    for row in args.rows:
+        n = args.original_clips if row.endswith("original") and \
+            args.original_clips else args.clips
+        res = measure(row, n)
+        results.append(res)
+        print(f"  {row}: {res['clips_per_s']:.3f} clips/s", file=sys.stderr)
+    by_row = {r["row"]: r for r in results}
+    speedup = None
+    if "beam5 original" in by_row and "beam5 ours" in by_row:
+        speedup = (by_row["beam5 ours"]["clips_per_s"]
+                   / by_row["beam5 original"]["clips_per_s"])
+    print(f"\nfull-size pengi_base, random weights, 7 s clips, fp32, "
+          f"{os.cpu_count()} CPU threads")
+    print(f"{'row':22s} {'clips':>5s} {'seconds':>9s} {'clips/s':>9s} "
+          f"{'peak RSS GiB':>13s}")
+    for r in results:
+        print(f"{r['row']:22s} {r['clips']:5d} {r['seconds']:9.2f} "
+              f"{r['clips_per_s']:9.3f} {r['peak_rss_gib']:13.2f}")
+    if speedup:
+        print(f"speedup beam5 (ours / original): {speedup:.1f}x")
+    if args.json:
+        ours = by_row.get("beam5 ours", results[0])
+        with open(args.json, "w") as f:
+            json.dump({"rows": results, "speedup_beam5": speedup,
+                       "peak_rss_gib": ours["peak_rss_gib"]}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
