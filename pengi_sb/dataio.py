@@ -147,6 +147,68 @@ def random_window(wav, length, rng):
     return wav[start:start + length]
 
 
+class ExampleEncoder:
+    """Prompt and target tokenisation of one example, shared by
+    :class:`PengiDataset` and the sharded stream (as its ``transform``).
+
+    Arguments
+    ---------
+    prompt_tokenizer, target_tokenizer : TextTokenizer
+        As :class:`PengiDataset`.
+    prompt_max_length : int
+        Prompt length of the model (longer prompts are refused).
+    max_target_tokens : int, optional
+        Longer targets are cut, keeping the stop sequence.
+    """
+
+    def __init__(self, prompt_tokenizer, target_tokenizer, prompt_max_length,
+                 max_target_tokens=None):
+        self.prompt_tokenizer = prompt_tokenizer
+        self.target_tokenizer = target_tokenizer
+        self.prompt_max_length = int(prompt_max_length)
+        self.stop_ids = target_tokenizer.encode_target("")
+        if max_target_tokens is not None and (
+            max_target_tokens <= len(self.stop_ids)
+        ):
+            raise ValueError(
+                f"max_target_tokens={max_target_tokens} leaves no room for "
+                f"text before the {len(self.stop_ids)}-token stop sequence"
+            )
+        self.max_target_tokens = max_target_tokens
+        self._prompts = {}
+
+    def encode_prompt(self, prompt, where="prompt"):
+        """``(ids [Lp], mask [Lp])`` of a prompt (cached per text)."""
+        if prompt not in self._prompts:
+            try:
+                ids, mask = self.prompt_tokenizer.encode_prompts(
+                    [prompt], self.prompt_max_length)
+            except PromptTooLongError as err:
+                raise DataError(f"{where}: {err}") from None
+            self._prompts[prompt] = (ids[0], mask[0])
+        return self._prompts[prompt]
+
+    def encode_target(self, text):
+        """Target text -> ids ending with the stop sequence (cut to
+        ``max_target_tokens``)."""
+        ids = self.target_tokenizer.encode_target(text)
+        if self.max_target_tokens and len(ids) > self.max_target_tokens:
+            keep = self.max_target_tokens - len(self.stop_ids)
+            ids = ids[:keep] + self.stop_ids
+        return ids
+
+    def __call__(self, example):
+        """A shard sample (``id``, ``sig``, ``prompt``, ``target``...) ->
+        the same sample with ``prompt_ids``, ``prompt_mask`` and
+        ``target_ids``, ready for :func:`collate_batch`."""
+        ids, mask = self.encode_prompt(example["prompt"],
+                                       f"shard sample '{example['id']}'")
+        return {**example, "prompt_ids": ids, "prompt_mask": mask,
+                "references": example.get("references"),
+                "target_ids": torch.tensor(
+                    self.encode_target(example["target"]), dtype=torch.long)}
+
+
 class PengiDataset(DynamicItemDataset):
     """Manifest items -> Pengi training examples.
 
@@ -208,18 +270,11 @@ class PengiDataset(DynamicItemDataset):
         self.eval_window = eval_window
         self.seed = int(seed)
         self.epoch = 0
-        self.target_tokenizer = target_tokenizer
-        self.stop_ids = target_tokenizer.encode_target("")
-        if max_target_tokens is not None and (
-            max_target_tokens <= len(self.stop_ids)
-        ):
-            raise ValueError(
-                f"max_target_tokens={max_target_tokens} leaves no room for "
-                f"text before the {len(self.stop_ids)}-token stop sequence"
-            )
-        self.max_target_tokens = max_target_tokens
-        self._prompts = self._encode_prompts(prompt_tokenizer,
-                                             prompt_max_length)
+        self.encoder = ExampleEncoder(prompt_tokenizer, target_tokenizer,
+                                      prompt_max_length, max_target_tokens)
+        for item_id in self.data_ids:  # long prompts fail now, not mid-epoch
+            self.encoder.encode_prompt(self.data[item_id]["prompt"],
+                                       f"{self.name}, item '{item_id}'")
 
         @takes("id", "wav", "start", "stop")
         @provides("sig")
@@ -229,7 +284,7 @@ class PengiDataset(DynamicItemDataset):
         @takes("prompt")
         @provides("prompt_ids", "prompt_mask")
         def prompt_pipeline(prompt):
-            ids, mask = self._prompts[prompt]
+            ids, mask = self.encoder.encode_prompt(prompt)
             yield ids
             yield mask
 
@@ -266,28 +321,10 @@ class PengiDataset(DynamicItemDataset):
         """Selects the epoch the training windows are drawn for."""
         self.epoch = int(epoch)
 
-    def _encode_prompts(self, tokenizer, max_length):
-        cache = {}
-        for item_id in self.data_ids:
-            prompt = self.data[item_id]["prompt"]
-            if prompt in cache:
-                continue
-            try:
-                ids, mask = tokenizer.encode_prompts([prompt], max_length)
-            except PromptTooLongError as err:
-                raise DataError(f"{self.name}, item '{item_id}': {err}") \
-                    from None
-            cache[prompt] = (ids[0], mask[0])
-        return cache
-
     def encode_target(self, text):
         """Target text -> ids ending with the stop sequence (cut to
         ``max_target_tokens``)."""
-        ids = self.target_tokenizer.encode_target(text)
-        if self.max_target_tokens and len(ids) > self.max_target_tokens:
-            keep = self.max_target_tokens - len(self.stop_ids)
-            ids = ids[:keep] + self.stop_ids
-        return ids
+        return self.encoder.encode_target(text)
 
     def load_windows(self, item_id, path, start=None, stop=None):
         """Audio of one item -> windows ``[W, T]``, or a

@@ -85,8 +85,10 @@ class Pengi(Pretrained):
 
     Example
     -------
-    >>> import os, tempfile
-    >>> from pengi_sb.export import tiny_pretrained_folder  # doctest: +SKIP
+    >>> pengi = Pengi.from_hparams(source="pretrained/pengi_base",
+    ...                            savedir="pretrained/pengi_base")  # doctest: +SKIP
+    >>> pengi.caption_file("dog.wav").text  # doctest: +SKIP
+    'a dog barks and a man speaks'
     """
 
     HPARAMS_NEEDED = ["model", "sample_rate", "clip_seconds",

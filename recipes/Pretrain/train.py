@@ -33,9 +33,16 @@ from speechbrain.utils.distributed import if_main_process, run_on_main
 from speechbrain.utils.logger import get_logger
 
 from pengi_sb.brain import PengiBrain, load_pretrained_weights
-from pengi_sb.dataio import PengiDataset, load_tokenizers, train_tokenizer
+from pengi_sb.dataio import (
+    ExampleEncoder,
+    PengiDataset,
+    collate_batch,
+    load_tokenizers,
+    train_tokenizer,
+)
 from pengi_sb.export import export_pretrained
 from pengi_sb.mixing import WeightedEpochSampler, load_mixture
+from pengi_sb.shards import ShardLoader, ShardStream
 
 logger = get_logger(__name__)
 
@@ -87,6 +94,40 @@ def dataio_prepare(hparams, prompt_tokenizer, target_tokenizer, mixtures):
     return datasets
 
 
+def train_data(hparams, dataset, weights):
+    """The training data: the manifest mixture through a weighted sampler,
+    or, with ``train_shards`` set, a resumable stream over WebDataset
+    shards (``python -m pengi_sb.shards write ...``) split per process and
+    worker, registered with the checkpointer so a run resumes mid-epoch.
+    """
+    shards = hparams.get("train_shards")
+    if not shards:
+        sampler = WeightedEpochSampler(
+            weights, epoch_size=hparams["epoch_size"] or len(weights),
+            seed=hparams["seed"])
+        hparams["train_dataloader_opts"] = dict(
+            hparams["train_dataloader_opts"], sampler=sampler)
+        return dataset
+    arch = hparams["arch"]
+    encoder = ExampleEncoder(dataset.encoder.prompt_tokenizer,
+                             dataset.encoder.target_tokenizer,
+                             arch["prompt_max_length"],
+                             hparams["max_target_tokens"])
+    stream = ShardStream(shards, epoch_size=hparams["epoch_size"],
+                         seed=hparams["seed"], transform=encoder)
+    window = int(round(arch["clip_seconds"] * arch["sample_rate"]))
+    written = (stream.index["sample_rate"], stream.index["window_samples"])
+    if written != (arch["sample_rate"], window):
+        raise ValueError(
+            f"shards {shards} hold {written[1]}-sample windows at "
+            f"{written[0]} Hz, the model takes {window} at "
+            f"{arch['sample_rate']} Hz: write them with --sample_rate "
+            f"{arch['sample_rate']} --window_seconds {arch['clip_seconds']}")
+    hparams["checkpointer"].add_recoverable("train_stream", stream)
+    return ShardLoader(stream, collate_fn=collate_batch,
+                       **hparams["train_dataloader_opts"])
+
+
 def main(argv=None):
     """Runs the recipe; returns the trained :class:`PengiBrain`."""
     argv = sys.argv[1:] if argv is None else argv
@@ -118,10 +159,6 @@ def main(argv=None):
         run_on_main(load_pretrained_weights, kwargs=warm_start,
                     post_func=load_pretrained_weights, post_kwargs=warm_start)
 
-    weights = mixtures["train"][1]
-    sampler = WeightedEpochSampler(
-        weights, epoch_size=hparams["epoch_size"] or len(weights),
-        seed=hparams["seed"])
     brain = PengiBrain(
         modules=hparams["modules"],
         opt_class=hparams["opt_class"],
@@ -132,10 +169,9 @@ def main(argv=None):
     )
     brain.fit(
         hparams["epoch_counter"],
-        datasets["train"],
+        train_data(hparams, datasets["train"], mixtures["train"][1]),
         datasets.get("valid"),
-        train_loader_kwargs=dict(hparams["train_dataloader_opts"],
-                                 sampler=sampler),
+        train_loader_kwargs=hparams["train_dataloader_opts"],
         valid_loader_kwargs=hparams["valid_dataloader_opts"],
     )
     if "test" in datasets:

@@ -419,3 +419,29 @@ def test_export_refuses_what_it_cannot_write(tmp_path):
     with pytest.raises(ExportError, match="no 'model' key"):
         export_pretrained(str(tmp_path / "c"), str(train_yaml),
                           arch["modules"], model_key="model")
+
+
+@pytest.mark.slow
+def test_pretrain_recipe_trains_from_shards(tmp_path):
+    """With train_shards set, the recipe streams WebDataset shards (written
+    by pengi_sb.shards from the same manifest) instead of the manifests."""
+    from pengi_sb.manifest import read_manifest
+    from pengi_sb.shards import write_shards
+
+    manifests, corpus = write_corpus(str(tmp_path))
+    items = read_manifest(
+        os.path.join(manifests, "LocalSounds", "train.json"),
+        data_root=os.path.join(corpus, "LocalSounds"))
+    shards = str(tmp_path / "shards")
+    write_shards(items, shards, sample_rate=16000,
+                 window_seconds=TINY["clip_seconds"], fmt="pcm",
+                 items_per_shard=4)
+    out = tmp_path / "sharded"
+    _run(_tiny_args(tmp_path, out, ["--train_shards", shards,
+                                    "--number_of_epochs", "1"]))
+    result = _result(out)
+    # one epoch over every shard window, in batches of 2
+    n_windows = sum(s["count"] for s in json.load(
+        open(os.path.join(shards, "index.json")))["shards"])
+    assert result["optimizer_step"] == -(-n_windows // 2)
+    assert (out / "pretrained" / "prefix_lm.ckpt").exists()
