@@ -30,7 +30,6 @@ import numpy as np
 import soundfile
 import torch
 import torchaudio
-
 from speechbrain.utils.logger import get_logger
 
 logger = get_logger(__name__)

@@ -890,7 +890,9 @@ def _add_recipe_paths(script_file, hparams_file):
 
 
 def recipe_hparams(argv, script_file=None):
-    """Parses a recipe command line and loads its hparams.
+    """Parses a recipe command line, loads its hparams and creates its
+    experiment directory (``output_folder``, with the hparams and overrides
+    saved in it).
 
     ``python <recipe>/<script>.py <recipe>/hparams/x.yaml --key value
     [--device ...] [--debug]``: SpeechBrain's ``parse_arguments``; the
@@ -917,6 +919,11 @@ def recipe_hparams(argv, script_file=None):
     _add_recipe_paths(script_file, hparams_file)
     with open(hparams_file, encoding="utf-8") as fin:
         hparams = load_hyperpyyaml(fin, overrides)
+    sb.create_experiment_directory(
+        experiment_directory=hparams["output_folder"],
+        hyperparams_to_save=hparams_file,
+        overrides=overrides,
+    )
     return hparams, run_opts, overrides, hparams_file
 
 

@@ -32,8 +32,14 @@ import os
 from dataclasses import dataclass, field
 
 import torch
+from speechbrain.inference.interfaces import Pretrained
 
-from pengi_sb.audio import AudioError, load_audio, prepare_waveform, window_waveform
+from pengi_sb.audio import (
+    AudioError,
+    load_audio,
+    prepare_waveform,
+    window_waveform,
+)
 from pengi_sb.decoding import (
     beam_search,
     continuation_logprobs,
@@ -43,7 +49,6 @@ from pengi_sb.decoding import (
 from pengi_sb.tasks import get_template
 from pengi_sb.text_embedding import SentenceEmbedder, cosine_similarity
 from pengi_sb.tokenizers import TextTokenizer, load_tokenizer
-from speechbrain.inference.interfaces import Pretrained
 
 DESCRIBE_PROMPTS = ("generate audio caption", "generate metadata",
                     "this is a sound of")

@@ -35,7 +35,6 @@ import json
 import os
 
 import torch
-
 from speechbrain.utils.logger import get_logger
 
 logger = get_logger(__name__)

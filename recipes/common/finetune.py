@@ -126,11 +126,6 @@ def main(argv=None):
     hparams, run_opts, overrides, hparams_file = recipe_hparams(argv,
                                                                 __file__)
     sb.utils.distributed.ddp_init_group(run_opts)
-    sb.create_experiment_directory(
-        experiment_directory=hparams["output_folder"],
-        hyperparams_to_save=hparams_file,
-        overrides=overrides,
-    )
     config = TaskConfig.from_hparams(hparams)
     if hparams.get("evaluate_tuned", True):
         check_metric_tools(config)

@@ -27,8 +27,6 @@ Authors
 
 import sys
 
-import speechbrain as sb
-
 from pengi_sb.evaluation import (
     load_labels,
     load_model,
@@ -48,11 +46,6 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     hparams, run_opts, overrides, hparams_file = recipe_hparams(argv,
                                                                 __file__)
-    sb.create_experiment_directory(
-        experiment_directory=hparams["output_folder"],
-        hyperparams_to_save=hparams_file,
-        overrides=overrides,
-    )
     paths = prepare_data(hparams)
     runs = load_runs(hparams, paths)
     labels = load_labels(hparams["manifest_folder"])

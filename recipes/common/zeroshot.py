@@ -26,8 +26,6 @@ Authors
 
 import sys
 
-import speechbrain as sb
-
 from pengi_sb.evaluation import (
     TaskConfig,
     evaluate_items,
@@ -45,11 +43,6 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     hparams, run_opts, overrides, hparams_file = recipe_hparams(argv,
                                                                 __file__)
-    sb.create_experiment_directory(
-        experiment_directory=hparams["output_folder"],
-        hyperparams_to_save=hparams_file,
-        overrides=overrides,
-    )
     config = TaskConfig.from_hparams(hparams)
     paths = prepare_data(hparams)
     items = load_split(paths, hparams["split"], hparams["data_folder"])
