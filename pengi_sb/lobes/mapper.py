@@ -109,16 +109,23 @@ class SequenceMapper(nn.Module):
         Attention heads (8 in the release models).
     mlp_ratio : float
         Hidden width of the MLP relative to E.
+    prefix_const_std : float
+        Standard deviation of the learned constant's initialisation (1.0 as
+        the original). A model trained from scratch wants it near the token
+        embeddings' scale (0.02): a unit-variance constant drowns what the
+        input tokens add to the prefix, and the LM then learns to ignore
+        the audio.
     """
 
     def __init__(self, n_embd, prefix_length, num_layers=4, num_heads=8,
-                 mlp_ratio=2.0):
+                 mlp_ratio=2.0, prefix_const_std=1.0):
         super().__init__()
         self.prefix_length = prefix_length
         self.transformer = MapperTransformer(
             n_embd, num_heads, num_layers, mlp_ratio
         )
-        self.prefix_const = nn.Parameter(torch.randn(prefix_length, n_embd))
+        self.prefix_const = nn.Parameter(
+            torch.randn(prefix_length, n_embd) * prefix_const_std)
 
     def forward(self, tokens):
         """``tokens [B, L, E]`` -> ``[B, prefix_length, E]``."""
@@ -140,14 +147,15 @@ class TransformerMapper(SequenceMapper):
         Number of prefix tokens produced.
     clip_length : int
         Number of tokens the Linear makes from the embedding.
-    num_layers, num_heads, mlp_ratio
+    num_layers, num_heads, mlp_ratio, prefix_const_std
         As in :class:`SequenceMapper`.
     """
 
     def __init__(self, d_in, n_embd, prefix_length, clip_length=None,
-                 num_layers=4, num_heads=8, mlp_ratio=2.0):
+                 num_layers=4, num_heads=8, mlp_ratio=2.0,
+                 prefix_const_std=1.0):
         super().__init__(n_embd, prefix_length, num_layers, num_heads,
-                         mlp_ratio)
+                         mlp_ratio, prefix_const_std)
         self.clip_length = clip_length or prefix_length
         self.linear = nn.Linear(d_in, self.clip_length * n_embd)
 

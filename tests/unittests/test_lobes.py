@@ -112,3 +112,12 @@ def test_release_parameter_counts(variant, expected_millions):
         hparams = load_hyperpyyaml(f)
     n = sum(p.numel() for p in hparams["model"].parameters())
     assert round(n / 1e6) == expected_millions
+
+
+def test_mapper_constant_scale_is_configurable():
+    torch.manual_seed(0)
+    small = SequenceMapper(16, prefix_length=50, num_layers=1, num_heads=2,
+                           prefix_const_std=0.02)
+    default = SequenceMapper(16, prefix_length=50, num_layers=1, num_heads=2)
+    assert 0.01 < float(small.prefix_const.std()) < 0.03
+    assert 0.8 < float(default.prefix_const.std()) < 1.2
