@@ -259,21 +259,23 @@ def continuation_logprobs(lm, prefix, candidates, prefix_mask=None,
     maximal = sorted(p for p in contexts if not any(
         len(q) > len(p) and q[:len(p)] == p for q in contexts))
     depth = max((len(p) for p in maximal), default=1)
-    per_pass = max(1, max_rows // (batch * depth))
-    last, cache = prefill(lm, prefix, prefix_mask, rows=per_pass,
-                          capacity=depth)
+    last, cache = prefill(lm, prefix, prefix_mask, rows=1, capacity=depth)
     next_logp = {(): torch.log_softmax(last, dim=-1)}
-    for start in range(0, len(maximal), per_pass):
-        paths = maximal[start:start + per_pass]
-        ids = torch.zeros(batch, len(paths), depth, dtype=torch.long,
-                          device=prefix.device)
-        for j, path in enumerate(paths):  # shorter paths end in padding
-            ids[:, j, :len(path)] = torch.tensor(path, device=prefix.device)
-        cache.reset_rows(len(paths), depth)
-        logp = torch.log_softmax(extend(lm, cache, ids), dim=-1)
-        for j, path in enumerate(paths):
-            for t in range(len(path)):
-                next_logp[path[:t + 1]] = logp[:, j, t]
+    # paths of one length per pass: no padded position reaches the model
+    by_length = {}
+    for path in maximal:
+        by_length.setdefault(len(path), []).append(path)
+    for length, group in sorted(by_length.items()):
+        per_pass = max(1, max_rows // (batch * length))
+        for start in range(0, len(group), per_pass):
+            paths = group[start:start + per_pass]
+            ids = torch.tensor(paths, device=prefix.device).expand(
+                batch, -1, -1)  # [B, n, length]
+            cache.reset_rows(len(paths), length)
+            logp = torch.log_softmax(extend(lm, cache, ids), dim=-1)
+            for j, path in enumerate(paths):
+                for t in range(length):
+                    next_logp[path[:t + 1]] = logp[:, j, t]
     width = max(len(c) for c in candidates)
     out = torch.zeros(batch, len(candidates), width, device=prefix.device)
     for ci, cand in enumerate(candidates):
