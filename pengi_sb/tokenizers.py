@@ -19,10 +19,10 @@ Example
 -------
 >>> tok = load_tokenizer("gpt2")
 >>> tok.encode_target("a dog barks")
-[64, 3290, 45290, 220, 50256]
+[64, 3290, 2318, 591, 220, 50256]
 >>> tok.stop_token_id
 220
->>> tok.decode([64, 3290, 45290, 220, 50256])
+>>> tok.decode([64, 3290, 2318, 591, 220, 50256])
 'a dog barks'
 
 Authors
