@@ -18,6 +18,9 @@ torch.Size([25])
 torch.Size([4, 40])
 >>> window_waveform(torch.zeros(100), 40, mode="centre").shape
 torch.Size([1, 40])
+>>> average_windows(torch.tensor([[1.0], [3.0], [5.0]]), torch.tensor([0, 0, 1]), 2)
+tensor([[2.],
+        [5.]])
 
 Authors
  * pengi-sb developers 2026
@@ -156,3 +159,26 @@ def window_waveform(wav, length, mode="mean", hop=None):
     if starts[-1] + length < wav.shape[-1]:
         starts.append(wav.shape[-1] - length)
     return torch.stack([wav[s:s + length] for s in starts])
+
+
+def average_windows(embeddings, owner, n_clips):
+    """Mean of the window embeddings of each clip.
+
+    Arguments
+    ---------
+    embeddings : torch.Tensor
+        ``[W, D]``, one row per window.
+    owner : torch.Tensor
+        ``[W]`` clip index of each window.
+    n_clips : int
+        Number of clips.
+
+    Returns
+    -------
+    torch.Tensor
+        ``[n_clips, D]``.
+    """
+    total = embeddings.new_zeros(n_clips, embeddings.shape[-1])
+    total.index_add_(0, owner, embeddings)
+    counts = torch.bincount(owner, minlength=n_clips).unsqueeze(-1)
+    return total / counts.to(total.dtype)

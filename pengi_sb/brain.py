@@ -58,6 +58,7 @@ from speechbrain.utils.logger import get_logger
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
+from pengi_sb.audio import average_windows
 from pengi_sb.dataio import PengiDataset, collate_batch
 from pengi_sb.decoding import beam_search, greedy_search
 from pengi_sb.lobes.pengi import PengiModel
@@ -327,11 +328,7 @@ class PengiBrain(sb.core.Brain):
         model = self.model
         audio = model.encode_audio(batch.wav)  # [N, d]
         if not batch.one_window_each:
-            total = torch.zeros(len(batch), audio.shape[-1],
-                                dtype=audio.dtype, device=audio.device)
-            total.index_add_(0, batch.wav_owner, audio)
-            counts = torch.bincount(batch.wav_owner, minlength=len(batch))
-            audio = total / counts.unsqueeze(-1).to(audio.dtype)
+            audio = average_windows(audio, batch.wav_owner, len(batch))
         prompt = model.encode_prompt(batch.prompt_ids, batch.prompt_mask)
         return torch.cat(
             [model.audio_prefix(audio), model.prompt_prefix(prompt)], dim=1

@@ -279,7 +279,8 @@ def save_pretrained(yaml_text, modules, out_dir, extra_files=None):
               encoding="utf-8") as f:
         f.write(yaml_text)
     for name, module in modules.items():
-        torch.save(module.state_dict(), os.path.join(out_dir, f"{name}.ckpt"))
+        state = {k: v.detach().cpu() for k, v in module.state_dict().items()}
+        torch.save(state, os.path.join(out_dir, f"{name}.ckpt"))
     for name, source in (extra_files or {}).items():
         shutil.copyfile(source, os.path.join(out_dir, name))
 

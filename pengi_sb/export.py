@@ -54,6 +54,8 @@ import torch
 from hyperpyyaml import load_hyperpyyaml, resolve_references
 from speechbrain.utils.logger import get_logger
 
+from pengi_sb.convert import save_pretrained
+
 logger = get_logger(__name__)
 
 __all__ = ["ExportError", "export_pretrained", "model_definition"]
@@ -144,17 +146,12 @@ def export_pretrained(out_dir, hparams_file, modules, overrides=None,
     _copy_tokenizer(tree, tokenizer_file, out_dir)
     stream = io.StringIO()
     ruamel.yaml.YAML().dump(tree, stream)
-    yaml_path = os.path.join(out_dir, "hyperparams.yaml")
-    with open(yaml_path, "w", encoding="utf-8") as f:
-        f.write(f"# Pengi model exported {date.today()} from\n"
-                f"# {os.path.abspath(hparams_file)}\n"
-                "# Load it with pengi_sb.inference.Pengi.from_hparams("
-                "source=<this folder>)\n")
-        f.write(stream.getvalue())
-    for name in names:
-        state = {k: v.detach().cpu() for k, v in
-                 given[name].state_dict().items()}
-        torch.save(state, os.path.join(out_dir, f"{name}.ckpt"))
+    header = (f"# Pengi model exported {date.today()} from\n"
+              f"# {os.path.abspath(hparams_file)}\n"
+              "# Load it with pengi_sb.inference.Pengi.from_hparams("
+              "source=<this folder>)\n")
+    save_pretrained(header + stream.getvalue(),
+                    {name: given[name] for name in names}, out_dir)
     if verify:
         _verify(out_dir, names)
     logger.info("pretrained model written to %s", out_dir)

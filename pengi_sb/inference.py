@@ -36,6 +36,7 @@ from speechbrain.inference.interfaces import Pretrained
 
 from pengi_sb.audio import (
     AudioError,
+    average_windows,
     load_audio,
     prepare_waveform,
     window_waveform,
@@ -179,10 +180,7 @@ class Pengi(Pretrained):
             self.model.encode_audio(windows[s:s + self.encode_batch_size])
             for s in range(0, windows.shape[0], self.encode_batch_size)
         ])
-        total = torch.zeros(len(waves), embs.shape[-1], device=self.device)
-        total.index_add_(0, owner, embs)
-        counts = torch.bincount(owner, minlength=len(waves)).unsqueeze(1)
-        return total / counts.to(total.dtype)
+        return average_windows(embs, owner, len(waves))
 
     def embed_audio_batch(self, wavs, wav_lens=None, sample_rate=None):
         """Audio embeddings ``[B, d_proj]`` (not normalised)."""
