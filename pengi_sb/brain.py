@@ -317,6 +317,8 @@ class PengiBrain(sb.core.Brain):
 
     def _reset_stage_records(self, generating):
         self._skipped = []
+        self._contrastive_sum = 0.0
+        self._contrastive_steps = 0
         self._token_correct = 0
         self._token_total = 0
         self.generated = []
@@ -329,10 +331,8 @@ class PengiBrain(sb.core.Brain):
         audio = model.encode_audio(batch.wav)  # [N, d]
         if not batch.one_window_each:
             audio = average_windows(audio, batch.wav_owner, len(batch))
-        prompt = model.encode_prompt(batch.prompt_ids, batch.prompt_mask)
-        return torch.cat(
-            [model.audio_prefix(audio), model.prompt_prefix(prompt)], dim=1
-        )
+        return model.prefix_from_audio_embedding(audio, batch.prompt_ids,
+                                                 batch.prompt_mask)
 
     # ------------------------------------------------------ forward and loss
     def compute_forward(self, batch, stage):
@@ -343,11 +343,12 @@ class PengiBrain(sb.core.Brain):
             if not batch.one_window_each:
                 raise ValueError("training batches need one audio window "
                                  "per clip (PengiDataset(train=True))")
-            logits = self.modules.model(
+            logits, audio = self.modules.model(
                 batch.wav, batch.prompt_ids, batch.prompt_mask,
                 batch.target_ids, batch.target_mask,
+                return_audio_embedding=True,
             )
-            return {"logits": logits}
+            return {"logits": logits, "audio_embedding": audio}
         prefix = self.prefix(batch)
         logits = self.model.logits_from_prefix(prefix, batch.target_ids,
                                                batch.target_mask)
@@ -358,6 +359,8 @@ class PengiBrain(sb.core.Brain):
         batch = batch.to(self.device)
         logits = predictions["logits"]
         loss = PengiModel.loss(logits, batch.target_ids, batch.target_mask)
+        if stage == sb.Stage.TRAIN and "contrastive" in self.modules:
+            loss = loss + self._contrastive_loss(predictions, batch)
         if stage != sb.Stage.TRAIN:
             n_target = batch.target_ids.shape[1]
             guess = logits[:, -n_target - 1:-1].argmax(dim=-1)
@@ -368,6 +371,19 @@ class PengiBrain(sb.core.Brain):
             if self._generating:
                 self._generate(predictions["prefix"], batch)
         return loss
+
+    def _contrastive_loss(self, predictions, batch):
+        """``contrastive_weight`` x the audio-text contrastive term over the
+        items whose task is in ``contrastive_tasks`` (all when unset)."""
+        tasks = self._hp("contrastive_tasks")
+        use = torch.tensor([tasks is None or t in tasks for t in batch.tasks],
+                           device=batch.target_ids.device)
+        term = self.modules.contrastive(
+            predictions["audio_embedding"], batch.target_ids,
+            batch.target_mask, use=use)
+        self._contrastive_sum += float(term.detach())
+        self._contrastive_steps += 1
+        return float(self._hp("contrastive_weight", 1.0)) * term
 
     def _generate(self, prefix, batch):
         if self.tokenizer is None:
@@ -603,6 +619,9 @@ class PengiBrain(sb.core.Brain):
             stats["skipped_audio"] = skipped
         if self._token_total:
             stats["token_acc"] = self._token_correct / self._token_total
+        if self._contrastive_steps:
+            stats["contrastive"] = (self._contrastive_sum
+                                    / self._contrastive_steps)
         if self._generating and self.generated:
             stats.update(generation_stats(
                 self.generated, self._hp("caption_metrics", ()) or (),

@@ -100,19 +100,32 @@ class PengiModel(nn.Module):
     # ---------------------------------------------------------------- prefix
     def prefix(self, wav, prompt_ids, prompt_mask=None):
         """``[B, 2P, E]`` = cat(audio prefix, prompt prefix)."""
-        audio = self.audio_prefix(self.encode_audio(wav))
+        return self.prefix_from_audio_embedding(
+            self.encode_audio(wav), prompt_ids, prompt_mask)
+
+    def prefix_from_audio_embedding(self, audio_embedding, prompt_ids,
+                                    prompt_mask=None):
+        """``[B, 2P, E]`` from an audio embedding ``[B, d_proj]``."""
+        audio = self.audio_prefix(audio_embedding)
         prompt = self.prompt_prefix(self.encode_prompt(prompt_ids, prompt_mask))
         return torch.cat([audio, prompt], dim=1)
 
     def forward(self, wav, prompt_ids, prompt_mask, target_ids,
-                target_mask=None):
+                target_mask=None, return_audio_embedding=False):
         """Teacher-forced logits ``[B, 2P + T, V]`` for ``target_ids [B, T]``.
 
         ``target_mask [B, T]`` (1 = token, 0 = right padding) masks padded
-        target positions out of the attention.
+        target positions out of the attention. With
+        ``return_audio_embedding`` also the ``[B, d_proj]`` audio embedding
+        (for a contrastive term, :mod:`pengi_sb.lobes.contrastive`).
         """
-        prefix = self.prefix(wav, prompt_ids, prompt_mask)
-        return self.logits_from_prefix(prefix, target_ids, target_mask)
+        audio_embedding = self.encode_audio(wav)
+        prefix = self.prefix_from_audio_embedding(audio_embedding, prompt_ids,
+                                                  prompt_mask)
+        logits = self.logits_from_prefix(prefix, target_ids, target_mask)
+        if return_audio_embedding:
+            return logits, audio_embedding
+        return logits
 
     def logits_from_prefix(self, prefix, target_ids, target_mask=None):
         """GPT-2 logits over ``cat(prefix, wte(target_ids))``."""

@@ -192,7 +192,8 @@ def _recipe_args(tmp_path, out, extra=(), num_workers=0):
 
 def _tiny_args(tmp_path, out, extra=()):
     return _recipe_args(tmp_path, out, [
-        "--arch", _flow(TINY), "--batch_size", "2", "--warmup_steps", "4",
+        "--arch", _flow(TINY), "--contrastive_dropout", "0.0",
+        "--batch_size", "2", "--warmup_steps", "4",
         "--valid_generate_every", "0", "--test_generate", "False",
         *extra])
 

@@ -121,3 +121,75 @@ def test_mapper_constant_scale_is_configurable():
     default = SequenceMapper(16, prefix_length=50, num_layers=1, num_heads=2)
     assert 0.01 < float(small.prefix_const.std()) < 0.03
     assert 0.8 < float(default.prefix_const.std()) < 1.2
+
+
+# ------------------------------------------------------------- contrastive
+def _contrastive(vocab=20, width=8):
+    from pengi_sb.lobes.contrastive import (AudioTextContrastive,
+                                            TokenBagTextEncoder)
+    torch.manual_seed(0)
+    return AudioTextContrastive(TokenBagTextEncoder(vocab, 16, width, 0.0))
+
+
+def test_contrastive_matches_a_plain_infonce_when_texts_differ():
+    import torch.nn.functional as F
+    term = _contrastive()
+    ids = torch.tensor([[3, 4, 2], [5, 6, 2], [7, 2, 0]])
+    mask = (ids != 0).long()
+    audio = torch.randn(3, 8)
+    text = F.normalize(term.text_encoder(ids, mask), dim=-1)
+    logits = term.logit_scale.exp() * F.normalize(audio, dim=-1) @ text.t()
+    labels = torch.arange(3)
+    expected = 0.5 * (F.cross_entropy(logits, labels)
+                      + F.cross_entropy(logits.t(), labels))
+    assert torch.allclose(term(audio, ids, mask), expected, atol=1e-6)
+
+
+def test_contrastive_treats_repeated_texts_as_positives():
+    from pengi_sb.lobes.contrastive import same_text
+    ids = torch.tensor([[3, 4, 2, 0], [3, 4, 2, 0], [3, 4, 2, 9]])
+    mask = torch.tensor([[1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 1]])
+    same = same_text(ids, mask)
+    assert same.tolist() == [[True, True, False], [True, True, False],
+                             [False, False, True]]
+    # identical texts share their target mass (soft targets)
+    import torch.nn.functional as F
+    term = _contrastive()
+    audio = torch.randn(3, 8)
+    text = F.normalize(term.text_encoder(ids, mask), dim=-1)
+    logits = term.logit_scale.exp() * F.normalize(audio, dim=-1) @ text.t()
+    soft = torch.tensor([[0.5, 0.5, 0.0], [0.5, 0.5, 0.0], [0.0, 0.0, 1.0]])
+    expected = 0.5 * (-(soft * logits.log_softmax(-1)).sum(-1).mean()
+                      - (soft * logits.t().log_softmax(-1)).sum(-1).mean())
+    assert torch.allclose(term(audio, ids, mask), expected, atol=1e-6)
+
+
+def test_contrastive_skips_unused_items_but_touches_every_parameter():
+    term = _contrastive()
+    ids = torch.tensor([[3, 4, 2], [5, 6, 2], [7, 2, 0]])
+    mask = (ids != 0).long()
+    audio = torch.randn(3, 8, requires_grad=True)
+    loss = term(audio, ids, mask, use=torch.tensor([True, False, False]))
+    assert loss.item() == 0.0
+    loss.backward()
+    assert all(p.grad is not None for p in term.parameters())
+    # an item left out does not change the loss of the others
+    full = term(audio, ids, mask, use=torch.tensor([True, True, False]))
+    again = term(audio[:2], ids[:2], mask[:2])
+    assert torch.allclose(full, again)
+
+
+def test_contrastive_learns_to_pair_audio_with_its_text():
+    term = _contrastive()
+    ids = torch.tensor([[3, 4, 2], [5, 6, 2], [7, 8, 2], [9, 2, 0]])
+    mask = (ids != 0).long()
+    audio = torch.nn.Parameter(torch.randn(4, 8))
+    opt = torch.optim.Adam(list(term.parameters()) + [audio], lr=0.05)
+    first = None
+    for _ in range(60):
+        loss = term(audio, ids, mask)
+        first = first if first is not None else loss.item()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert loss.item() < 0.1 * first
