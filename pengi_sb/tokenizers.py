@@ -115,7 +115,11 @@ class TextTokenizer:
           ``<|endoftext|>`` as the release did.
         * ``gpt2`` (``base_no_text_enc``): the prompt + ``" <|endoftext|>"``
           padded with ``"!"`` (id 0), as the release did.
-        * ``sentencepiece``: the prompt + eos, padded with ``pad_id``.
+        * ``sentencepiece``: the prompt + eos, padded with ``pad_id`` on
+          the left, so that the prompt's last token is next to what follows
+          it in the prefix (a from-scratch model that reads its prompt
+          tokens directly, :class:`~pengi_sb.lobes.mapper.TokenPrefix`,
+          then answers from right after the question).
 
         Raises
         ------
@@ -139,9 +143,12 @@ class TextTokenizer:
         batch = torch.full((len(rows), max_length), self.pad_id,
                            dtype=torch.long)
         mask = torch.zeros_like(batch)
+        left = self.kind == "sentencepiece"
         for i, ids in enumerate(rows):
-            batch[i, :len(ids)] = torch.tensor(ids)
-            mask[i, :len(ids)] = 1
+            span = slice(max_length - len(ids), None) if left else slice(
+                0, len(ids))
+            batch[i, span] = torch.tensor(ids)
+            mask[i, span] = 1
         return batch, mask
 
 

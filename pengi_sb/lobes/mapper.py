@@ -6,6 +6,8 @@ constant adds ``prefix_length`` more, a pre-LayerNorm transformer mixes
 them and the last ``prefix_length`` tokens are the prefix.
 :class:`SequenceMapper` does the same from a token sequence ``[B, L, E]``
 (the ``base_no_text_enc`` prompt path), without the Linear.
+:class:`TokenPrefix` maps nothing: the prompt's token embeddings are the
+prompt prefix (for models trained from scratch, see its docstring).
 
 Example
 -------
@@ -16,6 +18,8 @@ torch.Size([3, 10, 64])
 >>> s = SequenceMapper(n_embd=64, prefix_length=10, num_layers=2)
 >>> s(torch.randn(3, 7, 64)).shape
 torch.Size([3, 10, 64])
+>>> TokenPrefix()(torch.randn(3, 7, 64)).shape
+torch.Size([3, 7, 64])
 
 Authors
  * pengi-sb developers 2026
@@ -165,3 +169,23 @@ class TransformerMapper(SequenceMapper):
             embedding.shape[0], self.clip_length, -1
         )
         return super().forward(tokens)
+
+
+class TokenPrefix(nn.Module):
+    """The prompt's token embeddings ``[B, L, E]`` as the prompt prefix.
+
+    The release's no-text-encoder prompt path (:class:`SequenceMapper`)
+    pools the padded prompt into ``prefix_length`` learnt slots, with
+    neither positions nor a padding mask. Starting from pretrained GPT-2
+    embeddings that works; trained from scratch it was measured to squash
+    prompts that differ in one word ("is this a piano?" vs "is this a
+    guitar?": prefixes 0.05% apart) so that the language model could not
+    learn to answer them. Passing the tokens through unmapped lets the
+    language model read the prompt as any decoder-only LM reads text (with
+    its own position embeddings); the prompt prefix is then
+    ``prompt_max_length`` long. No parameters.
+    """
+
+    def forward(self, tokens):
+        """``tokens [B, L, E]`` -> the same tensor."""
+        return tokens
