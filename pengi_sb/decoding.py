@@ -255,12 +255,21 @@ def continuation_logprobs(lm, prefix, candidates, prefix_mask=None,
     if not candidates or any(len(c) == 0 for c in candidates):
         raise ValueError("every candidate needs at least one token")
     batch = prefix.shape[0]
-    contexts = {tuple(c[:n]) for c in candidates for n in range(1, len(c))}
+    # context (token path) -> the next tokens some candidate needs after it
+    needed = {}
+    for cand in candidates:
+        for t, token in enumerate(cand):
+            needed.setdefault(tuple(cand[:t]), set()).add(token)
+    needed = {ctx: sorted(tokens) for ctx, tokens in needed.items()}
+    contexts = [ctx for ctx in needed if ctx]
     maximal = sorted(p for p in contexts if not any(
         len(q) > len(p) and q[:len(p)] == p for q in contexts))
     depth = max((len(p) for p in maximal), default=1)
     last, cache = prefill(lm, prefix, prefix_mask, rows=1, capacity=depth)
-    next_logp = {(): torch.log_softmax(last, dim=-1)}
+    # context -> [B, len(needed[context])] log-probabilities: only the
+    # needed entries of each distribution are kept (logsumexp + gather, no
+    # full log-softmax over the vocabulary)
+    next_logp = {(): _gather_logprobs(last, needed[()])}
     # paths of one length per pass: no padded position reaches the model
     by_length = {}
     for path in maximal:
@@ -272,13 +281,24 @@ def continuation_logprobs(lm, prefix, candidates, prefix_mask=None,
             ids = torch.tensor(paths, device=prefix.device).expand(
                 batch, -1, -1)  # [B, n, length]
             cache.reset_rows(len(paths), length)
-            logp = torch.log_softmax(extend(lm, cache, ids), dim=-1)
+            logits = extend(lm, cache, ids)  # [B, n, length, V]
             for j, path in enumerate(paths):
                 for t in range(length):
-                    next_logp[path[:t + 1]] = logp[:, j, t]
+                    ctx = path[:t + 1]
+                    if ctx not in next_logp:
+                        next_logp[ctx] = _gather_logprobs(logits[:, j, t],
+                                                          needed[ctx])
     width = max(len(c) for c in candidates)
     out = torch.zeros(batch, len(candidates), width, device=prefix.device)
     for ci, cand in enumerate(candidates):
         for t, token in enumerate(cand):
-            out[:, ci, t] = next_logp[tuple(cand[:t])][:, token]
+            ctx = tuple(cand[:t])
+            out[:, ci, t] = next_logp[ctx][:, needed[ctx].index(token)]
     return out
+
+
+def _gather_logprobs(logits, tokens):
+    """``logits [B, V]`` -> log-probabilities ``[B, len(tokens)]`` of
+    ``tokens``."""
+    index = torch.tensor(tokens, device=logits.device)
+    return logits[:, index] - torch.logsumexp(logits, dim=-1, keepdim=True)
