@@ -1364,7 +1364,7 @@ def prepare_localsounds(
     languages=tuple(LANGUAGE_NAMES),
     speech_per_language=80,
     programs_per_family=4,
-    pitches_per_program=7,
+    pitches_per_program=12,
     velocities=(50, 115),
     drum_hits=150,
     max_samples=None,
