@@ -23,6 +23,11 @@
   hparams ask (``valid_generate_every``, ``test_generate``), generated
   texts scored with :mod:`pengi_sb.metrics` (caption metrics on
   ``captioning`` items, exact-match accuracy on the others);
+* an optional audio-text contrastive term (a ``contrastive`` module in
+  ``modules``, :mod:`pengi_sb.lobes.contrastive`), weighted by
+  ``contrastive_weight`` and computed over the items whose task is in
+  ``contrastive_tasks``: the from-scratch recipes use it to give the audio
+  encoder the signal the release's CLAP encoder had before Pengi;
 * unreadable audio: batches list the items the data pipeline dropped
   (:mod:`pengi_sb.dataio`); they are counted and reported every epoch
   (``skipped_audio`` in the train log). A batch left empty is skipped (by
@@ -33,7 +38,7 @@ Hparams the Brain reads (all optional except ``model`` in ``modules``):
 ``keep_checkpoints``, ``valid_generate_every``, ``test_generate``,
 ``search`` (``beam`` / ``greedy``), ``beam_size``, ``max_decode_len``,
 ``caption_metrics`` (names), ``caption_tokenize``, ``output_folder``,
-``max_target_tokens``.
+``max_target_tokens``, ``contrastive_weight``, ``contrastive_tasks``.
 
 Example
 -------

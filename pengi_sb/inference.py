@@ -444,6 +444,13 @@ class Pengi(Pretrained):
         include_stop : bool
             Likelihood: score the stop token after the label too (the label
             is the whole answer); False when the target goes on after it.
+        length_normalize : bool
+            Likelihood: divide each label's log-probability by its token
+            count (default). False compares whole-answer probabilities,
+            which suits complete alternative answers of different token
+            lengths (e.g. "yes" / "no" when one is split into more pieces:
+            the mean favours the longer one, whose later pieces are almost
+            certain).
         **options
             Generation options for ``method="text"``.
 
@@ -463,7 +470,8 @@ class Pengi(Pretrained):
 
     def _classify(self, emb, labels, prompt, method="likelihood", top_k=None,
                   threshold=None, text_encoder=None, include_stop=True,
-                  label_format="{}", search="beam", **options):
+                  label_format="{}", search="beam", length_normalize=True,
+                  **options):
         labels = list(labels)
         if not labels:
             raise ValueError("classify needs at least one label")
@@ -471,7 +479,7 @@ class Pengi(Pretrained):
         if method == "likelihood":
             scores = self._label_scores(
                 emb, [label_format.format(lab) for lab in labels], prompt,
-                include_stop)
+                include_stop, length_normalize)
             probs = scores.softmax(dim=-1)
         elif method == "text":
             results = self._generate(emb, [prompt] * emb.shape[0],
@@ -497,14 +505,18 @@ class Pengi(Pretrained):
         return out
 
     @torch.inference_mode()
-    def _label_scores(self, emb, labels, prompt, include_stop=True):
-        """``[B, n_labels]`` mean token log-probability of each label."""
+    def _label_scores(self, emb, labels, prompt, include_stop=True,
+                      length_normalize=True):
+        """``[B, n_labels]`` mean (or total) token log-probability of each
+        label."""
         tok = self.tokenizer
         candidates = [tok.encode(lab) + ([tok.stop_token_id] if include_stop
                                          else []) for lab in labels]
         prefix, _ = self._prefix(emb, [prompt] * emb.shape[0])
         self._check_context(prefix.shape[1], max(len(c) for c in candidates))
         logp = continuation_logprobs(self.model.prefix_lm, prefix, candidates)
+        if not length_normalize:
+            return logp.sum(-1)
         lengths = torch.tensor([len(c) for c in candidates], device=logp.device)
         return logp.sum(-1) / lengths
 

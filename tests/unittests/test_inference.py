@@ -106,6 +106,11 @@ def test_classify_likelihood_and_multilabel(pengi, clips):
     want = logp.gather(1, ids[0].unsqueeze(1)).mean()
     got = out[0].scores[out[0].labels.index("car horn")]
     assert abs(float(want) - got) < 1e-4
+    # length_normalize=False: the total log-probability of the answer
+    total = pengi.classify_file(clips["mono16k"], labels,
+                                length_normalize=False)
+    got = total.scores[total.labels.index("car horn")]
+    assert abs(float(logp.gather(1, ids[0].unsqueeze(1)).sum()) - got) < 1e-4
 
 
 def test_classify_text_matching(pengi, clips):
