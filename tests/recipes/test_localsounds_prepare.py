@@ -88,18 +88,18 @@ def test_counts_per_task_and_split(corpus):
     clips = {s: {i["clip"]: i["source"] for i in m.values()}
              for s, m in splits.items()}
     total = sum(len(c) for c in clips.values())
-    assert 800 <= total <= 1500
+    assert 1200 <= total <= 1800
     per_source = collections.Counter(
         src for c in clips.values() for src in c.values())
-    # 8 families x 4 programs x 7 pitches x 2 velocities; 80 per language
-    assert per_source["notes"] == 448
+    # 8 families x 4 programs x 12 pitches x 2 velocities; 80 per language
+    assert per_source["notes"] == 768
     assert per_source["speech"] == 400
     assert 100 <= per_source["drums"] <= 160
     assert per_source["samples"] > 100 and per_source["events"] > 20
-    # held out: one pitch of each program, 20 % / 10 % of the rest
+    # held out: 2 pitches of each program for test, 1 for valid
     notes = {s: sum(v == "notes" for v in c.values())
              for s, c in clips.items()}
-    assert notes == {"train": 320, "valid": 64, "test": 64}
+    assert notes == {"train": 576, "valid": 64, "test": 128}
     speech = {s: sum(v == "speech" for v in c.values())
               for s, c in clips.items()}
     assert speech == {"train": 280, "valid": 40, "test": 80}
@@ -128,7 +128,7 @@ def test_close_ended_labels_are_balanced(corpus):
         i["labels"][0] for i in test.values()
         if i["eval_task"] == "instrument_family")
     assert set(family) == set(ls.INSTRUMENT_FAMILIES)
-    assert set(family.values()) == {8}
+    assert set(family.values()) == {16}
     language = collections.Counter(
         i["labels"][0] for i in test.values() if i["eval_task"] == "language")
     assert language == dict.fromkeys(ls.LANGUAGE_NAMES.values(), 16)
