@@ -529,7 +529,17 @@ class PengiBrain(sb.core.Brain):
         resumed run continues."""
         self._set_total_steps()
         self._check_metric_tools()
-        super().on_fit_start()
+        try:
+            super().on_fit_start()
+        except RuntimeError as err:
+            if "state_dict" not in str(err) or self.checkpointer is None:
+                raise
+            raise RuntimeError(
+                f"the checkpoints in {self.checkpointer.checkpoints_dir} were "
+                "written by a different model definition and cannot be "
+                "resumed; train into a new --output_folder, or delete that "
+                f"folder to start again ({str(err).splitlines()[0]})"
+            ) from err
         counter = self._hp("epoch_counter")
         self.resumed_at = {
             "epoch": getattr(counter, "current", None),

@@ -304,6 +304,28 @@ def test_resume_after_kill_continues_from_checkpoint(tmp_path):
     assert resumed["param_hash"] == reference["param_hash"]
 
 
+def test_resuming_another_model_definition_says_what_to_do(tmp_path):
+    """An output folder whose checkpoints belong to another model is not
+    resumed with PyTorch's key list alone: the error names the folder and
+    the way out."""
+    write_corpus(str(tmp_path), {"train": 4, "valid": 2})
+    out = tmp_path / "run"
+    extra = ["--number_of_epochs", "1", "--test_mixture", "null"]
+    _run(_tiny_args(tmp_path, out, extra))
+    other = dict(TINY, n_embd=32)
+    args = _recipe_args(tmp_path, out, [
+        "--arch", _flow(other), "--contrastive_dropout", "0.0",
+        "--batch_size", "2", "--warmup_steps", "4",
+        "--valid_generate_every", "0", "--test_generate", "False",
+        "--number_of_epochs", "2", "--test_mixture", "null"])
+    proc = subprocess.run([sys.executable, RUNNER, *args], env=_env(),
+                          capture_output=True, text=True, timeout=240)
+    assert proc.returncode != 0
+    said = proc.stdout + proc.stderr
+    assert "written by a different model definition" in said
+    assert str(out / "save") in said and "--output_folder" in said
+
+
 @pytest.mark.slow
 def test_ddp_two_processes_end_with_identical_parameters(tmp_path):
     """torchrun, 2 processes, gloo on CPU (--debug): each process trains on
