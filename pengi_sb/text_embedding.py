@@ -19,6 +19,8 @@ Authors
 
 import torch
 
+from pengi_sb.lobes.pooling import masked_mean
+
 
 def cosine_similarity(a, b):
     """``[N, D] x [M, D] -> [N, M]`` cosine similarities."""
@@ -51,6 +53,5 @@ class SentenceEmbedder:
         batch = self.tokenizer(list(texts), padding=True, truncation=True,
                                return_tensors="pt").to(self.device)
         states = self.model(**batch).last_hidden_state
-        mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)
-        pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        pooled = masked_mean(states, batch["attention_mask"])
         return torch.nn.functional.normalize(pooled, dim=-1)

@@ -39,6 +39,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from pengi_sb.lobes.pooling import masked_mean
 from pengi_sb.lobes.projection import Projection
 
 
@@ -68,9 +69,7 @@ class TokenBagTextEncoder(nn.Module):
         self.projection = Projection(d_model, d_proj, dropout=dropout)
 
     def forward(self, ids, mask):
-        weights = mask.to(self.embedding.weight.dtype).unsqueeze(-1)
-        summed = (self.embedding(ids) * weights).sum(dim=1)
-        return self.projection(summed / weights.sum(dim=1).clamp(min=1.0))
+        return self.projection(masked_mean(self.embedding(ids), mask))
 
 
 class AudioTextContrastive(nn.Module):

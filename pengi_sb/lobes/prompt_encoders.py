@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from pengi_sb.lobes.hf_utils import freeze, make_config
+from pengi_sb.lobes.pooling import masked_mean
 from pengi_sb.lobes.projection import Projection
 
 
@@ -128,6 +129,5 @@ class HFPromptEncoder(nn.Module):
         else:
             if attention_mask is None:
                 attention_mask = torch.ones_like(input_ids)
-            m = attention_mask.unsqueeze(-1).to(states.dtype)
-            pooled = (states * m).sum(1) / m.sum(1).clamp(min=1.0)
+            pooled = masked_mean(states, attention_mask)
         return self.projection(pooled)
