@@ -43,17 +43,18 @@ from pengi_sb.inference import Pengi  # noqa: E402
 from pengi_sb.manifest import read_manifest  # noqa: E402
 from pengi_sb.metrics import accuracy, caption_metrics  # noqa: E402
 
-# eval_task -> (label file, how a label is written after the prompt,
-#               whether the label ends the answer, length-normalised score)
+# eval_task -> (label file, Pengi.classify options: how a label is written
+# after the prompt, whether it ends the answer, length-normalised scores).
 # Yes/no compares whole-answer probabilities: the SentencePiece vocabulary
 # may split "yes" into more pieces than "no", and a per-token mean then
 # favours "yes" (measured: 495 of 712 test answers "yes" with the mean,
 # 343 with the total, for 356 true "yes").
 CLOSED_TASKS = {
-    "instrument_family": ("labels_instrument_family.json", "produced by {}",
-                          False, True),
-    "language": ("labels_language.json", "{}", True, True),
-    "aqa_yes_no": ("labels_aqa_yes_no.json", "{}", True, False),
+    "instrument_family": ("labels_instrument_family.json", {
+        "label_format": "produced by {}", "include_stop": False}),
+    "language": ("labels_language.json", {"include_stop": True}),
+    "aqa_yes_no": ("labels_aqa_yes_no.json", {
+        "include_stop": True, "length_normalize": False}),
 }
 
 
@@ -64,8 +65,7 @@ def evaluate(pengi, items, save_folder, batch_size=16, beam_size=3,
     for item in items.values():
         by_task[item["eval_task"]].append(item)
     metrics, lines = {}, []
-    for task, (label_file, label_format, stop,
-               normalize) in CLOSED_TASKS.items():
+    for task, (label_file, options) in CLOSED_TASKS.items():
         if not by_task.get(task):
             continue
         with open(os.path.join(save_folder, label_file)) as f:
@@ -79,9 +79,7 @@ def evaluate(pengi, items, save_folder, batch_size=16, beam_size=3,
             for start in range(0, len(group), batch_size):
                 chunk = group[start:start + batch_size]
                 results = pengi.classify_files(
-                    [it["wav"] for it in chunk], labels, prompt,
-                    label_format=label_format, include_stop=stop,
-                    length_normalize=normalize)
+                    [it["wav"] for it in chunk], labels, prompt, **options)
                 predicted += [r.predicted[0] for r in results]
                 truth += [it["labels"][0] for it in chunk]
         metrics[f"{task}_accuracy"] = accuracy(predicted, truth)
