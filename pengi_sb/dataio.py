@@ -100,8 +100,10 @@ __all__ = [
     "train_tokenizer",
 ]
 
+# "target_text": the target the ids encode (the manifest's, or the one an
+# augmentation rendered for this epoch)
 OUTPUT_KEYS = ("id", "sig", "prompt_ids", "prompt_mask", "target_ids",
-               "prompt", "target", "task", "references")
+               "prompt", "target_text", "task", "references")
 TOKENIZER_FILE = "tokenizer.model"
 
 
@@ -188,6 +190,14 @@ class ExampleEncoder:
             self._prompts[prompt] = (ids[0], mask[0])
         return self._prompts[prompt]
 
+    def semitones(self, item_id):
+        """The augmentation's pitch shift of ``item_id`` this epoch (0:
+        none, and always 0 outside training)."""
+        if item_id not in self.shiftable:
+            return 0
+        return self.augment.draw(item_id, self.data[item_id], self.seed,
+                                 self.epoch)
+
     def encode_target(self, text):
         """Target text -> ids ending with the stop sequence (cut to
         ``max_target_tokens``)."""
@@ -205,6 +215,7 @@ class ExampleEncoder:
                                        f"shard sample '{example['id']}'")
         return {**example, "prompt_ids": ids, "prompt_mask": mask,
                 "references": example.get("references"),
+                "target_text": example["target"],
                 "target_ids": torch.tensor(
                     self.encode_target(example["target"]), dtype=torch.long)}
 
@@ -236,9 +247,13 @@ class PengiDataset(DynamicItemDataset):
     eval_window : str
         Evaluation windows: ``"centre"``, ``"first"`` or ``"mean"``.
     seed : int
-        Seed of the training windows.
+        Seed of the training windows (and of the augmentation).
     name : str
         Named in error messages.
+    augment : pengi_sb.augment.PitchShift, optional
+        Training only: shifts the notes of its tasks by whole semitones and
+        renders their targets with the moved pitch (drawn per item and
+        epoch from ``seed``, like the windows).
 
     Raises
     ------
@@ -250,7 +265,7 @@ class PengiDataset(DynamicItemDataset):
     def __init__(self, items, prompt_tokenizer, target_tokenizer,
                  sample_rate, clip_seconds, prompt_max_length,
                  max_target_tokens=None, train=False, eval_window="centre",
-                 seed=0, name="dataset"):
+                 seed=0, name="dataset", augment=None):
         if eval_window not in WINDOW_MODES:
             raise ValueError(f"eval_window must be one of {WINDOW_MODES}, "
                              f"not '{eval_window}'")
@@ -275,6 +290,13 @@ class PengiDataset(DynamicItemDataset):
         for item_id in self.data_ids:  # long prompts fail now, not mid-epoch
             self.encoder.encode_prompt(self.data[item_id]["prompt"],
                                        f"{self.name}, item '{item_id}'")
+        self.augment = augment if train else None
+        self.shiftable = set()
+        if self.augment is not None:
+            self.shiftable = {i for i in self.data_ids
+                              if self.augment.applies_to(self.data[i])}
+            logger.info("%s: %s applies to %d of %d items", self.name,
+                        self.augment, len(self.shiftable), len(self.data_ids))
 
         @takes("id", "wav", "start", "stop")
         @provides("sig")
@@ -288,10 +310,15 @@ class PengiDataset(DynamicItemDataset):
             yield ids
             yield mask
 
-        @takes("target")
-        @provides("target_ids")
-        def target_pipeline(target):
-            return torch.tensor(self.encode_target(target), dtype=torch.long)
+        @takes("id", "target")
+        @provides("target_text", "target_ids")
+        def target_pipeline(item_id, target):
+            semitones = self.semitones(item_id)
+            if semitones:
+                target = self.augment.shift_target(self.data[item_id],
+                                                   semitones)
+            yield target
+            yield torch.tensor(self.encode_target(target), dtype=torch.long)
 
         for pipeline in (audio_pipeline, prompt_pipeline, target_pipeline):
             self.add_dynamic_item(pipeline)
@@ -321,6 +348,14 @@ class PengiDataset(DynamicItemDataset):
         """Selects the epoch the training windows are drawn for."""
         self.epoch = int(epoch)
 
+    def semitones(self, item_id):
+        """The augmentation's pitch shift of ``item_id`` this epoch (0:
+        none, and always 0 outside training)."""
+        if item_id not in self.shiftable:
+            return 0
+        return self.augment.draw(item_id, self.data[item_id], self.seed,
+                                 self.epoch)
+
     def encode_target(self, text):
         """Target text -> ids ending with the stop sequence (cut to
         ``max_target_tokens``)."""
@@ -336,6 +371,9 @@ class PengiDataset(DynamicItemDataset):
                            self.name, err)
             return SkippedAudio(item_id, str(err))
         if self.train:
+            semitones = self.semitones(item_id)
+            if semitones:
+                wav = self.augment.shift_audio(wav, semitones)
             rng = np.random.default_rng(
                 [self.seed, self.epoch, zlib.crc32(item_id.encode("utf-8"))]
             )
@@ -447,10 +485,10 @@ def collate_batch(examples):
         target_ids=target_ids,
         target_mask=target_mask,
         prompts=[ex["prompt"] for ex in kept],
-        targets=[ex["target"] for ex in kept],
+        targets=[ex["target_text"] for ex in kept],
         tasks=[ex["task"] for ex in kept],
         references=[list(ex["references"]) if ex["references"]
-                    else [ex["target"]] for ex in kept],
+                    else [ex["target_text"]] for ex in kept],
         skipped=skipped,
     )
 

@@ -89,8 +89,10 @@ def dataio_prepare(hparams, prompt_tokenizer, target_tokenizer, mixtures):
     datasets = {}
     for split, (items, _) in mixtures.items():
         if items is not None:
-            datasets[split] = PengiDataset(items, train=split == "train",
-                                           name=f"{split} mixture", **common)
+            train = split == "train"
+            datasets[split] = PengiDataset(
+                items, train=train, name=f"{split} mixture",
+                augment=hparams.get("augment") if train else None, **common)
     return datasets
 
 
@@ -101,6 +103,11 @@ def train_data(hparams, dataset, weights):
     worker, registered with the checkpointer so a run resumes mid-epoch.
     """
     shards = hparams.get("train_shards")
+    if shards and hparams.get("augment") is not None:
+        raise ValueError(
+            f"augment ({hparams['augment']}) works on manifest items (it "
+            "re-renders their targets), not on train_shards: set one of "
+            "them to null")
     if not shards:
         sampler = WeightedEpochSampler(
             weights, epoch_size=hparams["epoch_size"] or len(weights),

@@ -461,6 +461,7 @@ def test_pretrain_recipe_trains_from_shards(tmp_path):
                  items_per_shard=4)
     out = tmp_path / "sharded"
     _run(_tiny_args(tmp_path, out, ["--train_shards", shards,
+                                    "--augment", "null",
                                     "--number_of_epochs", "1"]))
     result = _result(out)
     # one epoch over every shard window, in batches of 2
