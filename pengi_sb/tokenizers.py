@@ -137,7 +137,8 @@ class TextTokenizer:
                 raise PromptTooLongError(
                     f"prompt {prompt[:60]!r} has {len(ids)} tokens, more "
                     f"than the model's prompt length of {max_length}: "
-                    "shorten it"
+                    "shorten it (a model trained from scratch takes longer "
+                    "prompts with a larger prompt_max_length in its hparams)"
                 )
             rows.append(ids)
         batch = torch.full((len(rows), max_length), self.pad_id,

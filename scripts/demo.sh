@@ -17,7 +17,7 @@ $PY recipes/LocalSounds/localsounds_prepare.py \
 echo "[demo] training a small Pengi from scratch (PengiBrain)"
 $PY recipes/Pretrain/train.py recipes/Pretrain/hparams/pretrain_small.yaml \
     --manifest_folder "$OUT/manifests" --corpus_folder "$DATA" \
-    --output_folder "$OUT/train" --number_of_epochs 18 --test_generate False \
+    --output_folder "$OUT/train" --number_of_epochs 20 --test_generate False \
     --valid_generate_every 0 "$@"
 echo "[demo] evaluating the trained model on the held-out test split"
 $PY recipes/LocalSounds/evaluate_heldout.py \
