@@ -190,14 +190,6 @@ class ExampleEncoder:
             self._prompts[prompt] = (ids[0], mask[0])
         return self._prompts[prompt]
 
-    def semitones(self, item_id):
-        """The augmentation's pitch shift of ``item_id`` this epoch (0:
-        none, and always 0 outside training)."""
-        if item_id not in self.shiftable:
-            return 0
-        return self.augment.draw(item_id, self.data[item_id], self.seed,
-                                 self.epoch)
-
     def encode_target(self, text):
         """Target text -> ids ending with the stop sequence (cut to
         ``max_target_tokens``)."""
