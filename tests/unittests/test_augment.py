@@ -113,8 +113,8 @@ def test_dataset_shifts_audio_and_target_together(tmp_path, tok):
              for i in range(12)}
     items["cap"] = make_item(str(path), 1.0, "captioning", caption="a note")
     shift = PitchShift(max_semitones=3, prob=1.0)
-    common = dict(sample_rate=RATE, clip_seconds=1.0, prompt_max_length=32,
-                  seed=5)
+    common = {"sample_rate": RATE, "clip_seconds": 1.0,
+              "prompt_max_length": 32, "seed": 5}
     data = PengiDataset(items, tok, tok, train=True, augment=shift, **common)
     assert data.shiftable == {f"n{i}" for i in range(12)}
     data.set_epoch(1)
