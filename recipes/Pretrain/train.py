@@ -89,10 +89,10 @@ def dataio_prepare(hparams, prompt_tokenizer, target_tokenizer, mixtures):
     datasets = {}
     for split, (items, _) in mixtures.items():
         if items is not None:
-            train = split == "train"
+            # PengiDataset applies `augment` to the training split only
             datasets[split] = PengiDataset(
-                items, train=train, name=f"{split} mixture",
-                augment=hparams.get("augment") if train else None, **common)
+                items, train=split == "train", name=f"{split} mixture",
+                augment=hparams.get("augment"), **common)
     return datasets
 
 
