@@ -27,7 +27,9 @@
   ``modules``, :mod:`pengi_sb.lobes.contrastive`), weighted by
   ``contrastive_weight`` and computed over the items whose task is in
   ``contrastive_tasks``: the from-scratch recipes use it to give the audio
-  encoder the signal the release's CLAP encoder had before Pengi;
+  encoder the signal the release's CLAP encoder had before Pengi; items
+  of ``contrastive_label_tasks`` are contrasted with their class labels
+  instead of their target (:func:`contrastive_texts`);
 * unreadable audio: batches list the items the data pipeline dropped
   (:mod:`pengi_sb.dataio`); they are counted and reported every epoch
   (``skipped_audio`` in the train log). A batch left empty is skipped (by
@@ -38,7 +40,8 @@ Hparams the Brain reads (all optional except ``model`` in ``modules``):
 ``keep_checkpoints``, ``valid_generate_every``, ``test_generate``,
 ``search`` (``beam`` / ``greedy``), ``beam_size``, ``max_decode_len``,
 ``caption_metrics`` (names), ``caption_tokenize``, ``output_folder``,
-``max_target_tokens``, ``contrastive_weight``, ``contrastive_tasks``.
+``max_target_tokens``, ``contrastive_weight``, ``contrastive_tasks``,
+``contrastive_label_tasks``.
 
 Example
 -------
@@ -264,6 +267,55 @@ def generation_stats(records, metrics=("bleu_4", "rouge_l", "cider_d"),
     return stats
 
 
+def contrastive_texts(batch, tokenizer=None, label_tasks=None):
+    """Token ids and mask ``[B, T']`` of the text each clip of ``batch`` is
+    contrasted with: its target ids, or, for items of ``label_tasks`` with
+    class labels, the labels joined with ", " and tokenised by
+    ``tokenizer``; e.g. a note is then pulled towards "piano" together
+    with every other piano note of the batch (identical texts are
+    positives of each other) rather than towards its exact "produced by
+    piano, pitch 61, velocity 50".
+
+    Example
+    -------
+    >>> from pengi_sb.dataio import PengiBatch
+    >>> class Chars:  # a stand-in tokenizer: one id per character
+    ...     def encode(self, text):
+    ...         return [ord(c) for c in text]
+    >>> batch = PengiBatch(
+    ...     ids=["a", "b"], wav=torch.zeros(2, 4), wav_owner=torch.arange(2),
+    ...     prompt_ids=torch.ones(2, 1, dtype=torch.long),
+    ...     prompt_mask=torch.ones(2, 1, dtype=torch.long),
+    ...     target_ids=torch.tensor([[5, 6, 7, 2], [8, 2, 0, 0]]),
+    ...     target_mask=torch.tensor([[1, 1, 1, 1], [1, 1, 0, 0]]),
+    ...     tasks=["music_note", "captioning"], labels=[["ab"], []])
+    >>> ids, mask = contrastive_texts(batch, Chars(), ["music_note"])
+    >>> ids.tolist(), mask.tolist()
+    ([[97, 98], [8, 2]], [[1, 1], [1, 1]])
+    """
+    label_tasks = label_tasks or ()
+    if not any(task in label_tasks and labels
+               for task, labels in zip(batch.tasks, batch.labels)):
+        return batch.target_ids, batch.target_mask
+    if tokenizer is None:
+        raise ValueError("contrasting clips with their labels "
+                         "(contrastive_label_tasks) needs the tokenizer")
+    rows = []
+    for i, (task, labels) in enumerate(zip(batch.tasks, batch.labels)):
+        if task in label_tasks and labels:
+            rows.append(tokenizer.encode(", ".join(labels)))
+        else:
+            rows.append(batch.target_ids[i, :int(batch.target_mask[i].sum())]
+                        .tolist())
+    ids = torch.zeros(len(rows), max(map(len, rows)), dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    for i, row in enumerate(rows):
+        ids[i, :len(row)] = torch.tensor(row, dtype=torch.long)
+        mask[i, :len(row)] = 1
+    device = batch.target_ids.device
+    return ids.to(device), mask.to(device)
+
+
 class PengiBrain(sb.core.Brain):
     """Trains and evaluates a :class:`~pengi_sb.lobes.pengi.PengiModel`.
 
@@ -383,9 +435,10 @@ class PengiBrain(sb.core.Brain):
         tasks = self._hp("contrastive_tasks")
         use = torch.tensor([tasks is None or t in tasks for t in batch.tasks],
                            device=batch.target_ids.device)
+        ids, mask = contrastive_texts(
+            batch, self.tokenizer, self._hp("contrastive_label_tasks"))
         term = self.modules.contrastive(
-            predictions["audio_embedding"], batch.target_ids,
-            batch.target_mask, use=use)
+            predictions["audio_embedding"], ids, mask, use=use)
         self._contrastive_sum += float(term.detach())
         self._contrastive_steps += 1
         return float(self._hp("contrastive_weight", 1.0)) * term

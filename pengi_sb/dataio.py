@@ -103,7 +103,7 @@ __all__ = [
 # "target_text": the target the ids encode (the manifest's, or the one an
 # augmentation rendered for this epoch)
 OUTPUT_KEYS = ("id", "sig", "prompt_ids", "prompt_mask", "target_ids",
-               "prompt", "target_text", "task", "references")
+               "prompt", "target_text", "task", "references", "labels")
 TOKENIZER_FILE = "tokenizer.model"
 
 
@@ -207,6 +207,7 @@ class ExampleEncoder:
                                        f"shard sample '{example['id']}'")
         return {**example, "prompt_ids": ids, "prompt_mask": mask,
                 "references": example.get("references"),
+                "labels": example.get("labels"),
                 "target_text": example["target"],
                 "target_ids": torch.tensor(
                     self.encode_target(example["target"]), dtype=torch.long)}
@@ -266,7 +267,7 @@ class PengiDataset(DynamicItemDataset):
         data = {}
         for item_id, item in items.items():
             item = dict(item)
-            for key in ("start", "stop", "references"):
+            for key in ("start", "stop", "references", "labels"):
                 item.setdefault(key, None)
             data[item_id] = item
         super().__init__(data)
@@ -398,6 +399,9 @@ class PengiBatch:
     references : list
         Reference texts per example (the manifest's ``references`` or
         ``[target]``).
+    labels : list
+        Class labels per example (the manifest's ``labels``, ``[]`` when
+        it has none).
     skipped : list of SkippedAudio
         Examples dropped from this batch (unreadable audio).
     """
@@ -413,6 +417,7 @@ class PengiBatch:
     targets: list = field(default_factory=list)
     tasks: list = field(default_factory=list)
     references: list = field(default_factory=list)
+    labels: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
 
     def __len__(self):
@@ -481,6 +486,7 @@ def collate_batch(examples):
         tasks=[ex["task"] for ex in kept],
         references=[list(ex["references"]) if ex["references"]
                     else [ex["target_text"]] for ex in kept],
+        labels=[list(ex.get("labels") or []) for ex in kept],
         skipped=skipped,
     )
 

@@ -148,6 +148,7 @@ def test_collate_pads_targets_and_stacks_prompts(tmp_path, tok):
     assert batch.references == [["rain falls on a roof", "rain"],
                                 ["dog, rain"]]
     assert batch.tasks == ["captioning", "sound_event"]
+    assert batch.labels == [[], ["dog", "rain"]]
     # 2 s clips, 1 s windows, hop 0.5 s: 3 windows each
     assert batch.wav.shape == (6, 16000) and not batch.one_window_each
     assert batch.wav_owner.tolist() == [0, 0, 0, 1, 1, 1]
