@@ -16,7 +16,10 @@ captioner) gives the encoder that signal directly::
 Only items whose task describes the audio (captions, class labels) take
 part: a yes/no answer says nothing about the clip by itself. Items of one
 batch with the same text are all positives of each other (soft targets),
-so repeated captions are not pushed apart.
+so repeated captions are not pushed apart; the Brain may give the items of
+some tasks their class labels as text instead of their target
+(:func:`pengi_sb.brain.contrastive_texts`), so that, e.g., all the notes of
+one instrument family in a batch are positives of each other.
 
 Example
 -------
