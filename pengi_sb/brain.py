@@ -67,7 +67,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
 from pengi_sb.audio import average_windows
-from pengi_sb.dataio import PengiDataset, collate_batch
+from pengi_sb.dataio import PengiDataset, collate_batch, right_pad
 from pengi_sb.decoding import beam_search, greedy_search
 from pengi_sb.lobes.pengi import PengiModel
 from pengi_sb.metrics import accuracy, caption_metrics, normalize_answer
@@ -306,12 +306,8 @@ def contrastive_texts(batch, tokenizer=None, label_tasks=None):
             rows.append(tokenizer.encode(", ".join(labels)))
         else:
             rows.append(batch.target_ids[i, :int(batch.target_mask[i].sum())]
-                        .tolist())
-    ids = torch.zeros(len(rows), max(map(len, rows)), dtype=torch.long)
-    mask = torch.zeros_like(ids)
-    for i, row in enumerate(rows):
-        ids[i, :len(row)] = torch.tensor(row, dtype=torch.long)
-        mask[i, :len(row)] = 1
+                        .cpu())
+    ids, mask = right_pad(rows)
     device = batch.target_ids.device
     return ids.to(device), mask.to(device)
 

@@ -97,6 +97,7 @@ __all__ = [
     "collate_batch",
     "load_tokenizers",
     "random_window",
+    "right_pad",
     "train_tokenizer",
 ]
 
@@ -444,6 +445,25 @@ class PengiBatch:
         return self._map_tensors(lambda t: t.pin_memory())
 
 
+def right_pad(rows):
+    """Token id sequences -> ``(ids [B, L], mask [B, L])``, right-padded
+    with 0 to the longest (mask 1 on tokens, 0 on padding).
+
+    Example
+    -------
+    >>> ids, mask = right_pad([torch.tensor([5, 6, 2]), [7, 2]])
+    >>> ids.tolist(), mask.tolist()
+    ([[5, 6, 2], [7, 2, 0]], [[1, 1, 1], [1, 1, 0]])
+    """
+    longest = max(len(row) for row in rows)
+    ids = torch.zeros(len(rows), longest, dtype=torch.long)
+    mask = torch.zeros(len(rows), longest, dtype=torch.long)
+    for i, row in enumerate(rows):
+        ids[i, :len(row)] = torch.as_tensor(row, dtype=torch.long)
+        mask[i, :len(row)] = 1
+    return ids, mask
+
+
 def collate_batch(examples):
     """DataLoader ``collate_fn``: examples -> :class:`PengiBatch`.
 
@@ -466,13 +486,7 @@ def collate_batch(examples):
                           empty, skipped=skipped)
     windows = [ex["sig"] for ex in kept]
     counts = torch.tensor([w.shape[0] for w in windows])
-    longest = max(len(ex["target_ids"]) for ex in kept)
-    target_ids = torch.zeros(len(kept), longest, dtype=torch.long)
-    target_mask = torch.zeros(len(kept), longest, dtype=torch.long)
-    for i, ex in enumerate(kept):
-        n = len(ex["target_ids"])
-        target_ids[i, :n] = ex["target_ids"]
-        target_mask[i, :n] = 1
+    target_ids, target_mask = right_pad([ex["target_ids"] for ex in kept])
     return PengiBatch(
         ids=[ex["id"] for ex in kept],
         wav=torch.cat(windows, dim=0),
