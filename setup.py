@@ -30,5 +30,5 @@ setup(
         "dev": ["pytest>=7", "scikit-learn"],
         "metrics": ["pycocoevalcap>=1.2"],
     },
-    entry_points={"console_scripts": ["pengi-sb=pengi_sb.cli:main"]},
+    entry_points={"console_scripts": ["pengi-sb=pengi_sb.inference.cli:main"]},
 )

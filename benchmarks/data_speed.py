@@ -5,12 +5,12 @@ window (``sig`` ``[1, window]`` at the model rate, plus the item's
 texts). Rows:
 
 * ``manifest``: a map-style dataset over the manifest items; each item is
-  read with :func:`pengi_sb.audio.load_audio` (decoded, resampled to the
-  model rate) and cut into windows (:func:`pengi_sb.shards.item_windows`),
+  read with :func:`pengi_sb.data.audio.load_audio` (decoded, resampled to the
+  model rate) and cut into windows (:func:`pengi_sb.data.shards.item_windows`),
   in a ``DataLoader`` (batches of 16 items) with ``num_workers`` workers.
 * ``shards flac`` / ``shards pcm``: the same items written once with
-  ``pengi_sb.shards.write_shards`` (resampled and windowed at write time),
-  read back by :class:`pengi_sb.shards.ShardLoader` (batches of 16
+  ``pengi_sb.data.shards.write_shards`` (resampled and windowed at write time),
+  read back by :class:`pengi_sb.data.shards.ShardLoader` (batches of 16
   windows, default shuffle buffer and blocks) with ``num_workers``
   workers.
 
@@ -50,8 +50,8 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from pengi_sb.manifest import make_item, read_manifest  # noqa: E402
-from pengi_sb.shards import (  # noqa: E402
+from pengi_sb.data.manifest import make_item, read_manifest  # noqa: E402
+from pengi_sb.data.shards import (  # noqa: E402
     FORMATS,
     ShardLoader,
     ShardStream,
@@ -96,7 +96,7 @@ class ManifestWindows(torch.utils.data.Dataset):
 
 def stack_windows(examples):
     """Collate of both loaders: windows -> one ``[N, window]`` tensor (as
-    :func:`pengi_sb.dataio.collate_batch` does) and the ids; the manifest
+    :func:`pengi_sb.data.pipeline.collate_batch` does) and the ids; the manifest
     loader's examples are lists of windows (one list per item)."""
     flat = [w for e in examples for w in (e if isinstance(e, list) else [e])]
     return torch.cat([e["sig"] for e in flat]), [e["id"] for e in flat]

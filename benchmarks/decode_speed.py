@@ -6,7 +6,7 @@ downloaded), 16 clips of 7 s, beam 5, max length 30, fp32. Rows:
 * ``beam5 original``: a faithful re-implementation of the original wrapper:
   all clips' audio and prompt encoded together, then each clip decoded
   alone, the whole prefix + sequence recomputed at every step (no cache)
-  (:mod:`pengi_sb.reference_decoding`).
+  (:mod:`pengi_sb.decoding.reference`).
 * ``beam5 ours``: the same clips through the batched, KV-cached beam search.
 * ``greedy ours``, ``likelihood-50 ours``: greedy decoding, and zero-shot
   classification over the 50 ESC-50 class names by label likelihood (the
@@ -52,7 +52,7 @@ def _build(seed=0):
     import torch
     from hyperpyyaml import load_hyperpyyaml
 
-    from pengi_sb.tokenizers import load_tokenizer
+    from pengi_sb.text.tokenizers import load_tokenizer
 
     torch.manual_seed(seed)
     with open(os.path.join(ROOT, "hparams", "pengi_base.yaml")) as f:
@@ -72,9 +72,9 @@ def _prefixes(model, wavs, prompt_ids, prompt_mask):
 def _job(row, n_clips, beam, max_len, threads, queue):
     import torch
 
-    from pengi_sb.decoding import beam_search, greedy_search
+    from pengi_sb.decoding.search import beam_search, greedy_search
     from pengi_sb.inference import Pengi
-    from pengi_sb.reference_decoding import original_beam_search
+    from pengi_sb.decoding.reference import original_beam_search
 
     torch.set_num_threads(threads)
     hparams, model, tok = _build()

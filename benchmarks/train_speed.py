@@ -49,8 +49,9 @@ def build_brain(batch_size, seed=0):
     """A PengiBrain over a random pengi_base, and a synthetic batch."""
     from hyperpyyaml import load_hyperpyyaml
 
-    from pengi_sb.brain import PengiBrain, WarmupCosineScheduler
-    from pengi_sb.dataio import PengiBatch
+    from pengi_sb.training.brain import PengiBrain
+    from pengi_sb.training.scheduler import WarmupCosineScheduler
+    from pengi_sb.data.pipeline import PengiBatch
 
     torch.manual_seed(seed)
     with open(os.path.join(ROOT, "hparams", "pengi_base.yaml")) as f:

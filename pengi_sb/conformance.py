@@ -27,9 +27,9 @@ import tempfile
 import soundfile
 import torch
 
-from pengi_sb.audio import load_audio, window_waveform
+from pengi_sb.data.audio import load_audio, window_waveform
 from pengi_sb.convert import convert
-from pengi_sb.decoding import beam_search
+from pengi_sb.decoding.search import beam_search
 
 FLOAT_TOLERANCE = 1e-4
 SCORE_TOLERANCE = 1e-4

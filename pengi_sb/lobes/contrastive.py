@@ -18,7 +18,7 @@ part: a yes/no answer says nothing about the clip by itself. Items of one
 batch with the same text are all positives of each other (soft targets),
 so repeated captions are not pushed apart; the Brain may give the items of
 some tasks their class labels as text instead of their target
-(:func:`pengi_sb.brain.contrastive_texts`), so that, e.g., all the notes of
+(:func:`pengi_sb.training.contrastive_texts.contrastive_texts`), so that, e.g., all the notes of
 one instrument family in a batch are positives of each other.
 
 Example

@@ -301,7 +301,7 @@ class HTSAT(nn.Module):
             raise ValueError(
                 f"HTSAT takes at most {target_t} frames x {target_f} mel bins "
                 f"(got {t} x {f}); window longer audio first "
-                "(pengi_sb.audio.window_waveform)"
+                "(pengi_sb.data.audio.window_waveform)"
             )
         if t < target_t or f < target_f:
             x = F.interpolate(x, (target_t, target_f), mode="bicubic",

@@ -42,9 +42,9 @@ import csv
 import json
 import os
 
-from pengi_sb.manifest import make_item
-from pengi_sb.preparation import LayoutError, relative_to_root
-from pengi_sb.prepare_cli import run_preparation, run_prepare_cli
+from pengi_sb.data.manifest import make_item
+from pengi_sb.prepare.layout import LayoutError, relative_to_root
+from pengi_sb.prepare.cli import run_preparation, run_prepare_cli
 
 DATASET = "AudioSet"
 DOWNLOAD = (

@@ -29,7 +29,7 @@ Authors
 import os
 import re
 
-from pengi_sb.prepare_cli import run_preparation, run_prepare_cli
+from pengi_sb.prepare.cli import run_preparation, run_prepare_cli
 
 DATASET = "BeijingOpera"
 RELEASE = "beijing_opera_percussion_instrument_1.0"

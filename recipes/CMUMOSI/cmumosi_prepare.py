@@ -3,7 +3,7 @@
 CMU-MOSI (2,199 opinion segments of 93 YouTube videos) is read in the
 layout of the MMSA raw release, with the audio extracted beside the
 clips; the reading, the audio extraction command and the score-to-word
-thresholds are documented in :mod:`pengi_sb.cmu_multimodal`::
+thresholds are documented in :mod:`pengi_sb.prepare.cmu_multimodal`::
 
     <data_folder>/label.csv
     <data_folder>/Raw/<video_id>/<clip_id>.wav
@@ -20,17 +20,17 @@ Authors
  * pengi-sb developers 2026
 """
 
-from pengi_sb.cmu_multimodal import (
+from pengi_sb.prepare.cmu_multimodal import (
     DEFAULT_AUDIO_PATTERN,
     prepare_cmu_sentiment,
 )
-from pengi_sb.prepare_cli import run_prepare_cli
+from pengi_sb.prepare.cli import run_prepare_cli
 
 DATASET = "CMU-MOSI"
 DOWNLOAD = (
     "the MMSA raw release of MOSI (https://github.com/thuiar/MMSA, "
     "label.csv and Raw/), audio extracted as documented in "
-    "pengi_sb/cmu_multimodal.py"
+    "pengi_sb/prepare/cmu_multimodal.py"
 )
 
 

@@ -32,8 +32,8 @@ import os
 
 from speechbrain.utils.logger import get_logger
 
-from pengi_sb.prepare_cli import run_preparation, run_prepare_cli
-from pengi_sb.speech_text_prep import add_speaker_folds, check_folds
+from pengi_sb.prepare.cli import run_preparation, run_prepare_cli
+from pengi_sb.prepare.speech_text import add_speaker_folds, check_folds
 
 logger = get_logger(__name__)
 

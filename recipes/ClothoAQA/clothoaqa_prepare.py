@@ -32,8 +32,8 @@ from collections import Counter
 
 from speechbrain.utils.logger import get_logger
 
-from pengi_sb.prepare_cli import run_preparation, run_prepare_cli
-from pengi_sb.speech_text_prep import clean_text, read_csv_rows
+from pengi_sb.prepare.cli import run_preparation, run_prepare_cli
+from pengi_sb.prepare.speech_text import clean_text, read_csv_rows
 
 logger = get_logger(__name__)
 

@@ -52,7 +52,7 @@ Authors
 import csv
 import os
 
-from pengi_sb.prepare_cli import run_preparation, run_prepare_cli
+from pengi_sb.prepare.cli import run_preparation, run_prepare_cli
 
 DATASET = "DCASE2017Task4"
 DOWNLOAD = (

@@ -39,7 +39,7 @@ Example
 >>> prepare_esc50(tempfile.mkdtemp(), tempfile.mkdtemp())
 Traceback (most recent call last):
  ...
-pengi_sb.preparation.LayoutError: ...
+pengi_sb.prepare.layout.LayoutError: ...
 
 Authors
  * pengi-sb developers 2026
@@ -50,7 +50,7 @@ import os
 
 from speechbrain.utils.logger import get_logger
 
-from pengi_sb.prepare_cli import readable, run_preparation, run_prepare_cli
+from pengi_sb.prepare.cli import readable, run_preparation, run_prepare_cli
 
 logger = get_logger(__name__)
 

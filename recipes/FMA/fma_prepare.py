@@ -35,7 +35,7 @@ import ast
 import csv
 import os
 
-from pengi_sb.prepare_cli import run_preparation, run_prepare_cli
+from pengi_sb.prepare.cli import run_preparation, run_prepare_cli
 
 DATASET = "FMA"
 DOWNLOAD = (

@@ -41,9 +41,9 @@ import os
 
 from speechbrain.utils.logger import get_logger
 
-from pengi_sb.preparation import LayoutError
-from pengi_sb.prepare_cli import run_preparation, run_prepare_cli
-from pengi_sb.speech_text_prep import clean_text, read_csv_rows
+from pengi_sb.prepare.layout import LayoutError
+from pengi_sb.prepare.cli import run_preparation, run_prepare_cli
+from pengi_sb.prepare.speech_text import clean_text, read_csv_rows
 
 logger = get_logger(__name__)
 

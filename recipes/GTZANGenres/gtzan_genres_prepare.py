@@ -26,8 +26,8 @@ Authors
 import os
 import re
 
-from pengi_sb.preparation import LayoutError
-from pengi_sb.prepare_cli import run_preparation, run_prepare_cli
+from pengi_sb.prepare.layout import LayoutError
+from pengi_sb.prepare.cli import run_preparation, run_prepare_cli
 
 DATASET = "GTZANGenres"
 DOWNLOAD = (

@@ -22,7 +22,7 @@ Authors
 
 import os
 
-from pengi_sb.prepare_cli import run_preparation, run_prepare_cli
+from pengi_sb.prepare.cli import run_preparation, run_prepare_cli
 
 DATASET = "GTZANMusicSpeech"
 DOWNLOAD = (

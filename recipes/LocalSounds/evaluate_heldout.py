@@ -40,7 +40,7 @@ sys.path.insert(0, HERE)
 import localsounds_prepare  # noqa: E402,F401  (registers its templates)
 
 from pengi_sb.inference import Pengi  # noqa: E402
-from pengi_sb.manifest import read_manifest  # noqa: E402
+from pengi_sb.data.manifest import read_manifest  # noqa: E402
 from pengi_sb.metrics import accuracy, caption_metrics  # noqa: E402
 
 # eval_task -> (label file, Pengi.classify options: how a label is written

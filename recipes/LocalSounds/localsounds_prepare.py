@@ -73,8 +73,8 @@ import torchaudio
 import yaml
 from speechbrain.utils.logger import get_logger
 
-from pengi_sb.manifest import make_item
-from pengi_sb.preparation import (
+from pengi_sb.data.manifest import make_item
+from pengi_sb.prepare.layout import (
     LayoutError,
     already_prepared,
     relative_to_root,
@@ -1531,7 +1531,7 @@ def write_manifest_labels(labels, path):
 
 
 if __name__ == "__main__":
-    from pengi_sb.prepare_cli import run_prepare_cli
+    from pengi_sb.prepare.cli import run_prepare_cli
 
     run_prepare_cli(prepare_localsounds,
                     "Build the LocalSounds corpus from Debian packages")

@@ -26,9 +26,9 @@ import os
 import yaml
 from speechbrain.utils.logger import get_logger
 
-from pengi_sb.preparation import LayoutError
-from pengi_sb.prepare_cli import readable, run_preparation, run_prepare_cli
-from pengi_sb.speech_text_prep import clean_text
+from pengi_sb.prepare.layout import LayoutError
+from pengi_sb.prepare.cli import readable, run_preparation, run_prepare_cli
+from pengi_sb.prepare.speech_text import clean_text
 
 logger = get_logger(__name__)
 

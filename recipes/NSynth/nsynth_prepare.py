@@ -47,7 +47,7 @@ Authors
 import json
 import os
 
-from pengi_sb.prepare_cli import readable, run_preparation, run_prepare_cli
+from pengi_sb.prepare.cli import readable, run_preparation, run_prepare_cli
 
 DATASET = "NSynth"
 DOWNLOAD = (

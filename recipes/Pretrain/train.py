@@ -32,17 +32,18 @@ from hyperpyyaml import load_hyperpyyaml
 from speechbrain.utils.distributed import if_main_process, run_on_main
 from speechbrain.utils.logger import get_logger
 
-from pengi_sb.brain import PengiBrain, load_pretrained_weights
-from pengi_sb.dataio import (
+from pengi_sb.training.brain import PengiBrain
+from pengi_sb.training.warm_start import load_pretrained_weights
+from pengi_sb.data.pipeline import (
     ExampleEncoder,
     PengiDataset,
     collate_batch,
     load_tokenizers,
     train_tokenizer,
 )
-from pengi_sb.export import export_pretrained
-from pengi_sb.mixing import WeightedEpochSampler, load_mixture
-from pengi_sb.shards import ShardLoader, ShardStream
+from pengi_sb.training.export import export_pretrained
+from pengi_sb.data.mixing import WeightedEpochSampler, load_mixture
+from pengi_sb.data.shards import ShardLoader, ShardStream
 
 logger = get_logger(__name__)
 
@@ -99,7 +100,7 @@ def dataio_prepare(hparams, prompt_tokenizer, target_tokenizer, mixtures):
 def train_data(hparams, dataset, weights):
     """The training data: the manifest mixture through a weighted sampler,
     or, with ``train_shards`` set, a resumable stream over WebDataset
-    shards (``python -m pengi_sb.shards write ...``) split per process and
+    shards (``python -m pengi_sb.data.shards write ...``) split per process and
     worker, registered with the checkpointer so a run resumes mid-epoch.
     """
     shards = hparams.get("train_shards")

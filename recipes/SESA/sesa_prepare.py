@@ -24,7 +24,7 @@ Authors
 import os
 import re
 
-from pengi_sb.prepare_cli import run_preparation, run_prepare_cli
+from pengi_sb.prepare.cli import run_preparation, run_prepare_cli
 
 DATASET = "SESA"
 DOWNLOAD = "https://zenodo.org/record/3519845, SESA.zip unpacked as SESA/"

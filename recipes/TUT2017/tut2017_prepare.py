@@ -31,7 +31,7 @@ Authors
 import csv
 import os
 
-from pengi_sb.prepare_cli import readable, run_preparation, run_prepare_cli
+from pengi_sb.prepare.cli import readable, run_preparation, run_prepare_cli
 
 DATASET = "TUT2017"
 DEV = "TUT-acoustic-scenes-2017-development"

@@ -26,7 +26,7 @@ Authors
 import csv
 import os
 
-from pengi_sb.prepare_cli import readable, run_preparation, run_prepare_cli
+from pengi_sb.prepare.cli import readable, run_preparation, run_prepare_cli
 
 DATASET = "UrbanSound8K"
 DOWNLOAD = (

@@ -11,11 +11,11 @@ Steps: prepare the manifests; load ``pretrained_source`` with trainable
 parameters (the parts not in ``trainable_modules`` are frozen; inside the
 listed ones, what the model definition freezes stays frozen: GPT-2 and the
 CLIP text tower in the paper's models); train with
-:class:`pengi_sb.brain.PengiBrain` (next-token cross-entropy on the
+:class:`pengi_sb.training.brain.PengiBrain` (next-token cross-entropy on the
 task's template targets, checkpoints that resume mid-epoch); test the best
 checkpoint (loss, token accuracy); write the tuned model as a pretrained
 folder (``finetuned_folder``); score it on the run's test items with the
-benchmark's metric (:func:`pengi_sb.evaluation.evaluate_items`), into
+benchmark's metric (:func:`pengi_sb.benchmark.evaluation.evaluate_items`), into
 ``<output_folder>/evaluation/results.json``.
 
 To run::
@@ -36,9 +36,9 @@ import speechbrain as sb
 from speechbrain.utils.distributed import if_main_process
 from speechbrain.utils.logger import get_logger
 
-from pengi_sb.brain import PengiBrain
-from pengi_sb.dataio import PengiDataset, load_tokenizers
-from pengi_sb.evaluation import (
+from pengi_sb.training.brain import PengiBrain
+from pengi_sb.data.pipeline import PengiDataset, load_tokenizers
+from pengi_sb.benchmark.evaluation import (
     EvaluationError,
     TaskConfig,
     check_metric_tools,
@@ -50,7 +50,7 @@ from pengi_sb.evaluation import (
     recipe_hparams,
     write_report,
 )
-from pengi_sb.export import export_pretrained
+from pengi_sb.training.export import export_pretrained
 
 logger = get_logger(__name__)
 

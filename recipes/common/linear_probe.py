@@ -10,7 +10,7 @@ options (``probe_epochs``, ``probe_lr``, ``probe_weight_decays``...).
 
 Every clip is embedded once by the frozen audio encoder (cached in
 ``<output_folder>/embeddings``), a logistic regression is trained per run
-(:mod:`pengi_sb.linear_probe`), and ``results.json`` / ``results.md``
+(:mod:`pengi_sb.benchmark.linear_probe`), and ``results.json`` / ``results.md``
 report each run's test accuracy (mAP for multi-label tasks) and their mean
 and standard deviation.
 
@@ -27,14 +27,14 @@ Authors
 
 import sys
 
-from pengi_sb.evaluation import (
+from pengi_sb.benchmark.evaluation import (
     load_labels,
     load_model,
     load_runs,
     prepare_data,
     recipe_hparams,
 )
-from pengi_sb.linear_probe import (
+from pengi_sb.benchmark.linear_probe import (
     ProbeConfig,
     run_linear_probe,
     write_probe_report,

@@ -6,7 +6,7 @@ script; what differs between benchmarks (prepare function, split, prompt,
 task type, metric, the paper's number) is in the task folder's
 ``hparams/*.yaml``. Steps: prepare the dataset's manifests (its
 ``<dataset>_prepare.py``), load the model, score the split with
-:func:`pengi_sb.evaluation.evaluate_items`, write ``results.json``,
+:func:`pengi_sb.benchmark.evaluation.evaluate_items`, write ``results.json``,
 ``results.md`` (our number beside the paper's) and ``predictions.json``
 in ``output_folder``.
 
@@ -26,7 +26,7 @@ Authors
 
 import sys
 
-from pengi_sb.evaluation import (
+from pengi_sb.benchmark.evaluation import (
     TaskConfig,
     evaluate_items,
     load_labels,

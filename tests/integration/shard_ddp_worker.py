@@ -21,7 +21,7 @@ import torch
 import torch.distributed as dist
 from speechbrain.utils.checkpoints import Checkpointer
 
-from pengi_sb.shards import ShardLoader, ShardStream
+from pengi_sb.data.shards import ShardLoader, ShardStream
 
 
 def read(loader, limit=None):

@@ -14,8 +14,8 @@ import sys
 
 import pytest
 
-from pengi_sb.manifest import make_item
-from pengi_sb.shards import write_shards
+from pengi_sb.data.manifest import make_item
+from pengi_sb.data.shards import write_shards
 from tests.audio_fixtures import write_clip
 
 WORKER = os.path.join(os.path.dirname(__file__), "shard_ddp_worker.py")

@@ -27,9 +27,10 @@ from speechbrain.utils.epoch_loop import EpochCounter
 from speechbrain.utils.train_logger import FileTrainLogger
 from tiny_corpus import VOCAB_SIZE, write_corpus
 
-from pengi_sb.brain import PengiBrain, WarmupCosineScheduler, generation_stats
-from pengi_sb.dataio import PengiDataset, load_tokenizers, train_tokenizer
-from pengi_sb.manifest import read_manifest
+from pengi_sb.training.brain import PengiBrain, generation_stats
+from pengi_sb.training.scheduler import WarmupCosineScheduler
+from pengi_sb.data.pipeline import PengiDataset, load_tokenizers, train_tokenizer
+from pengi_sb.data.manifest import read_manifest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -391,7 +392,7 @@ def test_warm_start_loads_gpt2_and_clip_weights(tmp_path):
         GPT2LMHeadModel,
     )
 
-    from pengi_sb.brain import load_pretrained_weights
+    from pengi_sb.training.warm_start import load_pretrained_weights
     from pengi_sb.lobes.pengi import tiny_pengi
 
     model = tiny_pengi(vocab_size=50)
@@ -427,7 +428,7 @@ def test_warm_start_loads_gpt2_and_clip_weights(tmp_path):
 def test_export_refuses_what_it_cannot_write(tmp_path):
     """Modules that differ from the definition, or a SentencePiece model
     without its file, stop the export with a message saying why."""
-    from pengi_sb.export import ExportError, export_pretrained
+    from pengi_sb.training.export import ExportError, export_pretrained
 
     train_yaml = tmp_path / "train.yaml"
     train_yaml.write_text(f"arch: !include:{SMALL}\n    vocab_size: 30\n")
@@ -447,9 +448,9 @@ def test_export_refuses_what_it_cannot_write(tmp_path):
 @pytest.mark.slow
 def test_pretrain_recipe_trains_from_shards(tmp_path):
     """With train_shards set, the recipe streams WebDataset shards (written
-    by pengi_sb.shards from the same manifest) instead of the manifests."""
-    from pengi_sb.manifest import read_manifest
-    from pengi_sb.shards import write_shards
+    by pengi_sb.data.shards from the same manifest) instead of the manifests."""
+    from pengi_sb.data.manifest import read_manifest
+    from pengi_sb.data.shards import write_shards
 
     manifests, corpus = write_corpus(str(tmp_path))
     items = read_manifest(

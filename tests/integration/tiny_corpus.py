@@ -12,7 +12,7 @@ import os
 
 from audio_fixtures import write_clip
 
-from pengi_sb.manifest import make_item, write_manifest
+from pengi_sb.data.manifest import make_item, write_manifest
 
 # (task, template fields, tone frequency in Hz)
 KINDS = [

@@ -24,7 +24,7 @@ import torch
 from layouts import sound, speech_text
 from model_fixtures import tiny_pretrained_folder
 
-from pengi_sb.evaluation import (
+from pengi_sb.benchmark.evaluation import (
     EvaluationError,
     TaskConfig,
     build_runs,

@@ -22,8 +22,8 @@ import pytest
 import soundfile
 from audio_fixtures import write_clip
 
-from pengi_sb.manifest import read_manifest
-from pengi_sb.preparation import LayoutError
+from pengi_sb.data.manifest import read_manifest
+from pengi_sb.prepare.layout import LayoutError
 from pengi_sb.tasks import make_example
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(

@@ -15,9 +15,9 @@ import sys
 import pytest
 from layouts import sound
 
-from pengi_sb.manifest import read_manifest
-from pengi_sb.preparation import LayoutError
-from pengi_sb.prepare_cli import parse_options, run_prepare_cli
+from pengi_sb.data.manifest import read_manifest
+from pengi_sb.prepare.layout import LayoutError
+from pengi_sb.prepare.cli import parse_options, run_prepare_cli
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -480,7 +480,7 @@ def test_fma(tmp_path):
     assert_refuses(mod.prepare_fma, tmp_path, "tracks.csv")
 
 
-# Command line (pengi_sb.prepare_cli) -------------------------------------
+# Command line (pengi_sb.prepare.cli) -------------------------------------
 
 def test_cli_options_and_errors(tmp_path, capsys):
     mod = load_recipe("NSynth", "nsynth_prepare")

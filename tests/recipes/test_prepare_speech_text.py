@@ -17,8 +17,8 @@ import sys
 import pytest
 from layouts import speech_text as layouts
 
-from pengi_sb.manifest import read_manifest
-from pengi_sb.preparation import LayoutError
+from pengi_sb.data.manifest import read_manifest
+from pengi_sb.prepare.layout import LayoutError
 from pengi_sb.tasks import get_template
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(

@@ -9,10 +9,10 @@ import pytest
 import soundfile
 import torch
 
-from pengi_sb.augment import PitchShift
-from pengi_sb.dataio import PengiDataset, collate_batch, train_tokenizer
-from pengi_sb.manifest import make_item
-from pengi_sb.tokenizers import load_tokenizer
+from pengi_sb.data.augment import PitchShift
+from pengi_sb.data.pipeline import PengiDataset, collate_batch, train_tokenizer
+from pengi_sb.data.manifest import make_item
+from pengi_sb.text.tokenizers import load_tokenizer
 
 RATE = 16000
 

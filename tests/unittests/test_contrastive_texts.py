@@ -4,11 +4,11 @@ import pytest
 import torch
 from audio_fixtures import write_clip
 
-from pengi_sb.brain import contrastive_texts
-from pengi_sb.dataio import PengiDataset, collate_batch, train_tokenizer
+from pengi_sb.training.contrastive_texts import contrastive_texts
+from pengi_sb.data.pipeline import PengiDataset, collate_batch, train_tokenizer
 from pengi_sb.lobes.contrastive import same_text
-from pengi_sb.manifest import make_item
-from pengi_sb.tokenizers import load_tokenizer
+from pengi_sb.data.manifest import make_item
+from pengi_sb.text.tokenizers import load_tokenizer
 
 TEXTS = ["this music note is", "generate audio caption",
          "produced by guitar, pitch 60, velocity 80",

@@ -9,8 +9,8 @@ import torch
 from audio_fixtures import write_clip
 from torch.utils.data import DataLoader
 
-from pengi_sb.audio import window_waveform
-from pengi_sb.dataio import (
+from pengi_sb.data.audio import window_waveform
+from pengi_sb.data.pipeline import (
     DataError,
     PengiDataset,
     SkippedAudio,
@@ -18,8 +18,8 @@ from pengi_sb.dataio import (
     load_tokenizers,
     train_tokenizer,
 )
-from pengi_sb.manifest import make_item, write_manifest
-from pengi_sb.tokenizers import load_tokenizer
+from pengi_sb.data.manifest import make_item, write_manifest
+from pengi_sb.text.tokenizers import load_tokenizer
 
 TEXTS = ["generate audio caption", "this is a sound of",
          "question: is it loud?", "a dog barks", "rain falls on a roof",

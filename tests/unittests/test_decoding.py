@@ -3,14 +3,14 @@
 import pytest
 import torch
 
-from pengi_sb.decoding import (
+from pengi_sb.decoding.search import (
     beam_search,
     continuation_logprobs,
     greedy_search,
     sample,
 )
 from pengi_sb.lobes.prefix_lm import GPT2PrefixLM
-from pengi_sb.reference_decoding import original_beam_search
+from pengi_sb.decoding.reference import original_beam_search
 
 
 def _lm(vocab=40, seed=0):

@@ -9,8 +9,8 @@ import torch
 from audio_fixtures import write_clip
 from model_fixtures import tiny_pretrained_folder
 
-from pengi_sb import cli
-from pengi_sb.audio import AudioError
+from pengi_sb.inference import cli
+from pengi_sb.data.audio import AudioError
 from pengi_sb.inference import ClassificationResult, GenerationResult, Pengi
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared",

@@ -1,4 +1,4 @@
-"""Tests of pengi_sb.mixing: mixed manifests and the weighted sampler."""
+"""Tests of pengi_sb.data.mixing: mixed manifests and the weighted sampler."""
 
 import collections
 import os
@@ -6,8 +6,8 @@ import os
 import pytest
 from speechbrain.dataio.sampler import DistributedSamplerWrapper
 
-from pengi_sb.manifest import make_item, write_manifest
-from pengi_sb.mixing import (
+from pengi_sb.data.manifest import make_item, write_manifest
+from pengi_sb.data.mixing import (
     MixtureError,
     WeightedEpochSampler,
     load_mixture,

@@ -1,4 +1,4 @@
-"""Tests of pengi_sb.shards: writing tar shards and streaming them back."""
+"""Tests of pengi_sb.data.shards: writing tar shards and streaming them back."""
 
 import collections
 import itertools
@@ -11,8 +11,8 @@ import pytest
 import torch
 from speechbrain.utils.checkpoints import Checkpointer
 
-from pengi_sb.manifest import make_item, write_manifest
-from pengi_sb.shards import (
+from pengi_sb.data.manifest import make_item, write_manifest
+from pengi_sb.data.shards import (
     ShardError,
     ShardLoader,
     ShardStream,

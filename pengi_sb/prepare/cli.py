@@ -40,8 +40,8 @@ import os
 
 from speechbrain.utils.logger import get_logger
 
-from pengi_sb.manifest import make_item
-from pengi_sb.preparation import (
+from pengi_sb.data.manifest import make_item
+from pengi_sb.prepare.layout import (
     LayoutError,
     already_prepared,
     audio_duration,

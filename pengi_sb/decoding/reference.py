@@ -2,7 +2,7 @@
 time, the whole prefix + generated sequence recomputed at every step, no
 KV cache.
 
-It is kept as the yardstick of :mod:`pengi_sb.decoding`: the tests check
+It is kept as the yardstick of :mod:`pengi_sb.decoding.search`: the tests check
 that the batched, cached search returns the same beams and scores, and
 ``benchmarks/decode_speed.py`` times both.
 
@@ -23,7 +23,7 @@ Authors
 
 import torch
 
-from pengi_sb.decoding import Hypothesis
+from pengi_sb.decoding.search import Hypothesis
 
 
 @torch.no_grad()

@@ -23,15 +23,15 @@ Example
 -------
 >>> import os, tempfile
 >>> from hyperpyyaml import load_hyperpyyaml
->>> root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
->>> small = os.path.join(root, "hparams", "pengi_small.yaml")
+>>> from pengi_sb.convert import HPARAMS_DIR
+>>> small = os.path.join(HPARAMS_DIR, "pengi_small.yaml")
 >>> tmp = tempfile.mkdtemp()
 >>> train_yaml = os.path.join(tmp, "train.yaml")
 >>> with open(train_yaml, "w") as f:
 ...     _ = f.write(f"arch: !include:{small}\\n    vocab_size: 18\\n")
 >>> with open(train_yaml) as f:
 ...     hparams = load_hyperpyyaml(f)
->>> from pengi_sb.dataio import train_tokenizer
+>>> from pengi_sb.data.pipeline import train_tokenizer
 >>> spm = train_tokenizer(["a dog barks", "rain falls"] * 20,
 ...                       os.path.join(tmp, "tok"), vocab_size=18)
 >>> out = export_pretrained(os.path.join(tmp, "pretrained"), train_yaml,

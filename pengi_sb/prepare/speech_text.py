@@ -4,8 +4,8 @@ scripts.
 The scripts of CREMA-D, RAVDESS, VocalSound, AudioCaps, Clotho,
 ClothoAQA, MSP-Podcast, CMU-MOSI/MOSEI, MELD, WavText5K, SoundDescs,
 MACS, WavCaps and FreeSound run the common flow of
-:func:`pengi_sb.prepare_cli.run_preparation` with a
-:class:`~pengi_sb.prepare_cli.ManifestBuilder`. What they need on top of
+:func:`pengi_sb.prepare.cli.run_preparation` with a
+:class:`~pengi_sb.prepare.cli.ManifestBuilder`. What they need on top of
 it lives here once:
 
 - :func:`read_csv_rows`: metadata CSVs in whatever encoding the release
@@ -32,7 +32,7 @@ Authors
 import csv
 import os
 
-from pengi_sb.preparation import LayoutError
+from pengi_sb.prepare.layout import LayoutError
 
 __all__ = [
     "CSV_ENCODINGS",
@@ -202,7 +202,7 @@ def add_speaker_folds(builder, clips, task, n_folds, valid_fold, test_fold):
 
     Arguments
     ---------
-    builder : pengi_sb.prepare_cli.ManifestBuilder
+    builder : pengi_sb.prepare.cli.ManifestBuilder
         Collects the items.
     clips : dict
         ``{audio path: fields}``; the fields hold ``speaker`` and the
@@ -234,7 +234,7 @@ def add_captions(builder, split, clip_id, path, captions, grouped,
 
     Arguments
     ---------
-    builder : pengi_sb.prepare_cli.ManifestBuilder
+    builder : pengi_sb.prepare.cli.ManifestBuilder
         Collects the items.
     split : str
         The split of the clip.
@@ -261,7 +261,7 @@ def add_captions(builder, split, clip_id, path, captions, grouped,
     Example
     -------
     >>> import tempfile
-    >>> from pengi_sb.prepare_cli import ManifestBuilder
+    >>> from pengi_sb.prepare.cli import ManifestBuilder
     >>> builder = ManifestBuilder(tempfile.mkdtemp(), "demo", missing="skip")
     >>> add_captions(builder, "test", "c", "/no/c.wav", ["A dog."], True)
     0

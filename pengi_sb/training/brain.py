@@ -2,7 +2,7 @@
 
 ``PengiBrain`` is a ``speechbrain.core.Brain`` over one module, ``model``
 (a :class:`~pengi_sb.lobes.pengi.PengiModel`), fed with
-:class:`~pengi_sb.dataio.PengiBatch` batches:
+:class:`~pengi_sb.data.pipeline.PengiBatch` batches:
 
 * training: prefix + teacher forcing through ``PengiModel.forward`` (so
   that DDP synchronises the gradients), next-token cross-entropy on the
@@ -11,7 +11,7 @@
   CLIP; a from-scratch model trains everything); only trainable
   parameters reach the optimizer (AdamW in the recipes);
 * a step-wise linear warm-up + cosine learning-rate schedule
-  (:class:`WarmupCosineScheduler`, checkpointed; its step count always
+  (:class:`~pengi_sb.training.scheduler.WarmupCosineScheduler`, checkpointed; its step count always
   equals the Brain's ``optimizer_step``);
 * what SpeechBrain gives every Brain: gradient clipping
   (``max_grad_norm``), mixed precision (``--precision bf16/fp16``),
@@ -29,9 +29,9 @@
   ``contrastive_tasks``: the from-scratch recipes use it to give the audio
   encoder the signal the release's CLAP encoder had before Pengi; items
   of ``contrastive_label_tasks`` are contrasted with their class labels
-  instead of their target (:func:`contrastive_texts`);
+  instead of their target (:func:`~pengi_sb.training.contrastive_texts.contrastive_texts`);
 * unreadable audio: batches list the items the data pipeline dropped
-  (:mod:`pengi_sb.dataio`); they are counted and reported every epoch
+  (:mod:`pengi_sb.data.pipeline`); they are counted and reported every epoch
   (``skipped_audio`` in the train log). A batch left empty is skipped (by
   every DDP rank together).
 
@@ -42,12 +42,6 @@ Hparams the Brain reads (all optional except ``model`` in ``modules``):
 ``caption_metrics`` (names), ``caption_tokenize``, ``output_folder``,
 ``max_target_tokens``, ``contrastive_weight``, ``contrastive_tasks``,
 ``contrastive_label_tasks``.
-
-Example
--------
->>> sched = WarmupCosineScheduler(lr=1.0, warmup_steps=2, total_steps=6)
->>> [round(sched.calculate_lr(s), 3) for s in range(1, 7)]
-[0.5, 1.0, 0.854, 0.5, 0.146, 0.0]
 
 Authors
  * pengi-sb developers 2026
@@ -60,162 +54,21 @@ import pathlib
 
 import speechbrain as sb
 import torch
-from speechbrain.utils import checkpoints
 from speechbrain.utils.distributed import ddp_broadcast, if_main_process
 from speechbrain.utils.logger import get_logger
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
-from pengi_sb.audio import average_windows
-from pengi_sb.dataio import PengiDataset, collate_batch, right_pad
-from pengi_sb.decoding import beam_search, greedy_search
+from pengi_sb.data.audio import average_windows
+from pengi_sb.data.pipeline import PengiDataset, collate_batch
+from pengi_sb.decoding.search import beam_search, greedy_search
 from pengi_sb.lobes.pengi import PengiModel
+from pengi_sb.training.contrastive_texts import contrastive_texts
 from pengi_sb.metrics import accuracy, caption_metrics, normalize_answer
 
 logger = get_logger(__name__)
 
-__all__ = ["PengiBrain", "WarmupCosineScheduler", "generation_stats",
-           "load_pretrained_weights"]
-
-
-@checkpoints.register_checkpoint_hooks
-class WarmupCosineScheduler:
-    """Linear warm-up to ``lr``, then cosine decay to ``min_lr``, per step.
-
-    Called once per optimizer step, before it (``scheduler(optimizer)``
-    sets the learning rate of the coming step ``n``):
-    ``lr * n / warmup_steps`` for ``n <= warmup_steps``, then
-    ``min_lr + (lr - min_lr) * (1 + cos(pi * p)) / 2`` with
-    ``p = (n - warmup_steps) / (total_steps - warmup_steps)`` (clipped to 1).
-
-    Arguments
-    ---------
-    lr : float
-        Peak learning rate.
-    warmup_steps : int
-        Steps of linear warm-up.
-    total_steps : int, optional
-        Steps at which the cosine reaches ``min_lr``; ``None`` lets
-        :class:`PengiBrain` set it from the epoch length and the number of
-        epochs when training starts.
-    min_lr : float
-        Final learning rate.
-    """
-
-    def __init__(self, lr, warmup_steps, total_steps=None, min_lr=0.0):
-        if lr <= 0 or warmup_steps < 0 or min_lr < 0 or min_lr > lr:
-            raise ValueError(
-                f"need lr > 0, warmup_steps >= 0, 0 <= min_lr <= lr "
-                f"(got lr={lr}, warmup_steps={warmup_steps}, min_lr={min_lr})"
-            )
-        self.lr = float(lr)
-        self.warmup_steps = int(warmup_steps)
-        self.total_steps = None if total_steps is None else int(total_steps)
-        self.min_lr = float(min_lr)
-        self.n_steps = 0
-
-    def calculate_lr(self, step):
-        """Learning rate of optimizer step ``step`` (1-based)."""
-        if step <= self.warmup_steps:
-            return self.lr * step / max(1, self.warmup_steps)
-        if self.total_steps is None:
-            raise RuntimeError("WarmupCosineScheduler.total_steps is not set")
-        span = max(1, self.total_steps - self.warmup_steps)
-        progress = min(1.0, (step - self.warmup_steps) / span)
-        cosine = 0.5 * (1.0 + math.cos(math.pi * progress))
-        return self.min_lr + (self.lr - self.min_lr) * cosine
-
-    def __call__(self, optimizer):
-        """Advances one step and sets the optimizer's learning rate.
-
-        Returns
-        -------
-        (float, float)
-            The learning rate before and after the update.
-        """
-        old = optimizer.param_groups[0]["lr"]
-        self.n_steps += 1
-        new = self.calculate_lr(self.n_steps)
-        for group in optimizer.param_groups:
-            group["lr"] = new
-        return old, new
-
-    @checkpoints.mark_as_saver
-    def save(self, path):
-        """Saves the step count and the schedule."""
-        torch.save({"n_steps": self.n_steps, "lr": self.lr,
-                    "warmup_steps": self.warmup_steps,
-                    "total_steps": self.total_steps,
-                    "min_lr": self.min_lr}, path)
-
-    @checkpoints.mark_as_loader
-    def load(self, path, end_of_epoch=False):
-        """Restores what :meth:`save` wrote."""
-        del end_of_epoch
-        state = torch.load(path)
-        self.n_steps = int(state["n_steps"])
-        self.lr = float(state["lr"])
-        self.warmup_steps = int(state["warmup_steps"])
-        self.total_steps = state["total_steps"]
-        self.min_lr = float(state["min_lr"])
-
-
-def load_pretrained_weights(model, lm_source=None, prompt_encoder_source=None):
-    """Warm start: GPT-2 and / or CLIP text weights into a PengiModel.
-
-    The model definitions build every part from its config (random
-    weights), so that a pretrained folder loads without the network; the
-    paper's training starts GPT-2 and the CLIP text tower from their
-    released weights, which this loads (strictly: sizes must match).
-
-    Arguments
-    ---------
-    model : PengiModel
-        The model to fill.
-    lm_source : str, optional
-        Hugging Face id or folder of a GPT-2 ``GPT2LMHeadModel`` (``gpt2``).
-    prompt_encoder_source : str, optional
-        Hugging Face id or folder of a CLIP model
-        (``openai/clip-vit-base-patch16``): its text model and
-        ``text_projection`` go into the CLIP prompt encoder.
-    """
-    if lm_source:
-        from transformers import GPT2LMHeadModel
-
-        source = GPT2LMHeadModel.from_pretrained(lm_source)
-        _load_part(model.prefix_lm.gpt, source.state_dict(),
-                   f"GPT-2 '{lm_source}'")
-        logger.info("prefix LM initialised from %s", lm_source)
-    if prompt_encoder_source:
-        from transformers import CLIPModel
-
-        encoder = model.prompt_encoder
-        if encoder is None or not hasattr(encoder, "text_projection"):
-            raise ValueError(
-                "prompt_encoder_source is set but the model has no CLIP "
-                "prompt encoder"
-            )
-        clip = CLIPModel.from_pretrained(prompt_encoder_source)
-        _load_part(encoder.text_model, clip.text_model.state_dict(),
-                   f"CLIP text model '{prompt_encoder_source}'")
-        _load_part(encoder.text_projection, clip.text_projection.state_dict(),
-                   f"CLIP text projection '{prompt_encoder_source}'")
-        logger.info("prompt encoder initialised from %s",
-                    prompt_encoder_source)
-
-
-def _load_part(module, state, what):
-    own = module.state_dict()
-    wrong = [f"{k} {tuple(v.shape)} vs {tuple(own[k].shape)}"
-             for k, v in state.items() if k in own and v.shape != own[k].shape]
-    missing = sorted(set(own) - set(state))
-    unexpected = sorted(set(state) - set(own))
-    if wrong or missing or unexpected:
-        raise ValueError(
-            f"{what} does not fit the model definition: shapes {wrong[:5]}, "
-            f"missing {missing[:5]}, unexpected {unexpected[:5]}"
-        )
-    module.load_state_dict(state, strict=True)
+__all__ = ["PengiBrain", "generation_stats"]
 
 
 def generation_stats(records, metrics=("bleu_4", "rouge_l", "cider_d"),
@@ -267,51 +120,6 @@ def generation_stats(records, metrics=("bleu_4", "rouge_l", "cider_d"),
     return stats
 
 
-def contrastive_texts(batch, tokenizer=None, label_tasks=None):
-    """Token ids and mask ``[B, T']`` of the text each clip of ``batch`` is
-    contrasted with: its target ids, or, for items of ``label_tasks`` with
-    class labels, the labels joined with ", " and tokenised by
-    ``tokenizer``; e.g. a note is then pulled towards "piano" together
-    with every other piano note of the batch (identical texts are
-    positives of each other) rather than towards its exact "produced by
-    piano, pitch 61, velocity 50".
-
-    Example
-    -------
-    >>> from pengi_sb.dataio import PengiBatch
-    >>> class Chars:  # a stand-in tokenizer: one id per character
-    ...     def encode(self, text):
-    ...         return [ord(c) for c in text]
-    >>> batch = PengiBatch(
-    ...     ids=["a", "b"], wav=torch.zeros(2, 4), wav_owner=torch.arange(2),
-    ...     prompt_ids=torch.ones(2, 1, dtype=torch.long),
-    ...     prompt_mask=torch.ones(2, 1, dtype=torch.long),
-    ...     target_ids=torch.tensor([[5, 6, 7, 2], [8, 2, 0, 0]]),
-    ...     target_mask=torch.tensor([[1, 1, 1, 1], [1, 1, 0, 0]]),
-    ...     tasks=["music_note", "captioning"], labels=[["ab"], []])
-    >>> ids, mask = contrastive_texts(batch, Chars(), ["music_note"])
-    >>> ids.tolist(), mask.tolist()
-    ([[97, 98], [8, 2]], [[1, 1], [1, 1]])
-    """
-    label_tasks = label_tasks or ()
-    if not any(task in label_tasks and labels
-               for task, labels in zip(batch.tasks, batch.labels)):
-        return batch.target_ids, batch.target_mask
-    if tokenizer is None:
-        raise ValueError("contrasting clips with their labels "
-                         "(contrastive_label_tasks) needs the tokenizer")
-    rows = []
-    for i, (task, labels) in enumerate(zip(batch.tasks, batch.labels)):
-        if task in label_tasks and labels:
-            rows.append(tokenizer.encode(", ".join(labels)))
-        else:
-            rows.append(batch.target_ids[i, :int(batch.target_mask[i].sum())]
-                        .cpu())
-    ids, mask = right_pad(rows)
-    device = batch.target_ids.device
-    return ids.to(device), mask.to(device)
-
-
 class PengiBrain(sb.core.Brain):
     """Trains and evaluates a :class:`~pengi_sb.lobes.pengi.PengiModel`.
 
@@ -320,7 +128,7 @@ class PengiBrain(sb.core.Brain):
     *args, **kwargs
         Those of ``speechbrain.core.Brain``; ``modules`` must hold the
         model as ``model``.
-    tokenizer : pengi_sb.tokenizers.TextTokenizer, optional
+    tokenizer : pengi_sb.text.tokenizers.TextTokenizer, optional
         The target tokenizer: needed to generate text (stop token, decode).
     """
 

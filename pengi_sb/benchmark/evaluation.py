@@ -57,8 +57,8 @@ import numpy as np
 import torch
 from speechbrain.utils.logger import get_logger
 
-from pengi_sb.audio import AudioError, load_audio
-from pengi_sb.manifest import read_manifest
+from pengi_sb.data.audio import AudioError, load_audio
+from pengi_sb.data.manifest import read_manifest
 from pengi_sb.metrics import (
     aqa_accuracy,
     caption_metrics,
@@ -66,7 +66,7 @@ from pengi_sb.metrics import (
     normalize_answer,
     retrieval_metrics,
 )
-from pengi_sb.prepare_cli import LABELS_FILE
+from pengi_sb.prepare.cli import LABELS_FILE
 
 logger = get_logger(__name__)
 

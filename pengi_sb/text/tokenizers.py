@@ -280,7 +280,7 @@ def load_tokenizer(kind, source=None, stop_text=None):
         if source is None or not os.path.isfile(source):
             raise FileNotFoundError(
                 f"SentencePiece model {source} not found: train one with "
-                "pengi_sb.tokenizers.train_sentencepiece"
+                "pengi_sb.text.tokenizers.train_sentencepiece"
             )
         backend = sentencepiece.SentencePieceProcessor(model_file=source)
         return TextTokenizer("sentencepiece", backend, stop_text or "</s>",

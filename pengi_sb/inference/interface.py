@@ -22,7 +22,7 @@ embeddings are averaged (``window_mode="mean"``, the default), or one window
 is taken (``"first"`` or ``"centre"``); never a random crop.
 
 All clips of a call are encoded and decoded together: the prefix runs once
-through GPT-2 and a KV cache carries the rest (see :mod:`pengi_sb.decoding`).
+through GPT-2 and a KV cache carries the rest (see :mod:`pengi_sb.decoding.search`).
 
 Authors
  * pengi-sb developers 2026
@@ -34,22 +34,22 @@ from dataclasses import dataclass, field
 import torch
 from speechbrain.inference.interfaces import Pretrained
 
-from pengi_sb.audio import (
+from pengi_sb.data.audio import (
     AudioError,
     average_windows,
     load_audio,
     prepare_waveform,
     window_waveform,
 )
-from pengi_sb.decoding import (
+from pengi_sb.decoding.search import (
     beam_search,
     continuation_logprobs,
     greedy_search,
     sample,
 )
 from pengi_sb.tasks import get_template
-from pengi_sb.text_embedding import SentenceEmbedder, cosine_similarity
-from pengi_sb.tokenizers import TextTokenizer, load_tokenizer
+from pengi_sb.text.sentence_embedding import SentenceEmbedder, cosine_similarity
+from pengi_sb.text.tokenizers import TextTokenizer, load_tokenizer
 
 DESCRIBE_PROMPTS = ("generate audio caption", "generate metadata",
                     "this is a sound of")

@@ -1,7 +1,7 @@
 """Shared building blocks of the dataset prepare scripts.
 
 Every ``recipes/<Dataset>/<dataset>_prepare.py`` reads one official
-release layout and writes manifests (see :mod:`pengi_sb.manifest`). What
+release layout and writes manifests (see :mod:`pengi_sb.data.manifest`). What
 they all need lives here once: layout checks with errors that say what is
 wrong and where to get the data, durations, skipping work already done.
 
@@ -12,7 +12,7 @@ Example
 >>> check_layout(folder, ["meta/esc50.csv"], "ESC50", "https://github.com/karolpiczak/ESC-50")
 Traceback (most recent call last):
  ...
-pengi_sb.preparation.LayoutError: ...
+pengi_sb.prepare.layout.LayoutError: ...
 
 Authors
  * pengi-sb developers 2026
@@ -23,7 +23,7 @@ import os
 
 import soundfile
 
-from pengi_sb.manifest import write_manifest
+from pengi_sb.data.manifest import write_manifest
 
 
 class LayoutError(FileNotFoundError):

@@ -40,7 +40,7 @@ descriptive and ignored here. :func:`read_mixture` reads such a yaml file
 Example
 -------
 >>> import os, tempfile
->>> from pengi_sb.manifest import make_item, write_manifest
+>>> from pengi_sb.data.manifest import make_item, write_manifest
 >>> tmp = tempfile.mkdtemp()
 >>> big = {f"b{i}": make_item(f"/x/b{i}.wav", 1.0, "captioning",
 ...                            caption="rain") for i in range(8)}
@@ -74,7 +74,7 @@ import os
 from speechbrain.dataio.sampler import ReproducibleWeightedRandomSampler
 from speechbrain.utils.logger import get_logger
 
-from pengi_sb.manifest import ManifestError, read_manifest
+from pengi_sb.data.manifest import ManifestError, read_manifest
 from pengi_sb.tasks import get_template
 
 logger = get_logger(__name__)
@@ -187,7 +187,7 @@ def load_mixture(spec):
         raise MixtureError(
             f"mixture: {len(items)} items, more than {MAX_ITEMS} that "
             "torch.multinomial can draw from; shard the corpus instead "
-            "(python -m pengi_sb.shards write)"
+            "(python -m pengi_sb.data.shards write)"
         )
     return items, weights
 

@@ -24,7 +24,7 @@ import sys
 
 from tqdm import tqdm
 
-from pengi_sb.audio import AudioError
+from pengi_sb.data.audio import AudioError
 
 COMMANDS = ("caption", "answer", "classify", "describe", "generate")
 

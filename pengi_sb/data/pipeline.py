@@ -2,7 +2,7 @@
 
 ::
 
-    manifest items (pengi_sb.manifest / pengi_sb.mixing)
+    manifest items (pengi_sb.data.manifest / pengi_sb.data.mixing)
       -> PengiDataset (a DynamicItemDataset) with three @takes/@provides
          pipelines:
            wav, start, stop -> "sig": windows [W, T] at the model rate
@@ -18,7 +18,7 @@ Audio windows:
   random window whose start is drawn from ``(seed, epoch, item id)``:
   the same every time that item is read in that epoch (after a restart
   too, and in any DataLoader worker), a different one each epoch.
-* evaluation: deterministic windows (:func:`pengi_sb.audio.window_waveform`
+* evaluation: deterministic windows (:func:`pengi_sb.data.audio.window_waveform`
   ``"centre"``, ``"first"`` or ``"mean"``; with ``"mean"`` a long clip
   gives several windows, whose audio embeddings the model averages).
 
@@ -28,14 +28,14 @@ Unreadable audio (missing, empty, corrupt, non-finite) never stops a run:
 the audio pipeline returns a :class:`SkippedAudio` (and logs a warning
 naming the file), :func:`collate_batch` drops that example and lists it in
 ``PengiBatch.skipped``, and the training loop counts the skipped items and
-reports them at the end of every epoch (see :mod:`pengi_sb.brain`). The
+reports them at the end of every epoch (see :mod:`pengi_sb.training.brain`). The
 count travels inside the batches, so it is right with DataLoader workers
 and under DDP.
 
 Example
 -------
 >>> import tempfile, os
->>> from pengi_sb.manifest import make_item
+>>> from pengi_sb.data.manifest import make_item
 >>> tmp = tempfile.mkdtemp()
 >>> import soundfile, numpy as np
 >>> soundfile.write(os.path.join(tmp, "a.wav"),
@@ -73,15 +73,15 @@ from speechbrain.dataio.dataset import DynamicItemDataset
 from speechbrain.utils.data_pipeline import provides, takes
 from speechbrain.utils.logger import get_logger
 
-from pengi_sb.audio import (
+from pengi_sb.data.audio import (
     WINDOW_MODES,
     AudioError,
     load_audio,
     tile_to_length,
     window_waveform,
 )
-from pengi_sb.manifest import read_manifest
-from pengi_sb.tokenizers import (
+from pengi_sb.data.manifest import read_manifest
+from pengi_sb.text.tokenizers import (
     PromptTooLongError,
     load_tokenizer,
     train_sentencepiece,
@@ -222,11 +222,11 @@ class PengiDataset(DynamicItemDataset):
     items : dict
         ``{id: item}`` with the manifest fields (``wav``, ``prompt``,
         ``target``, ``task``; optional ``start``, ``stop``, ``references``),
-        as :func:`pengi_sb.manifest.read_manifest` or
-        :func:`pengi_sb.mixing.load_mixture` return them.
-    prompt_tokenizer : pengi_sb.tokenizers.TextTokenizer
+        as :func:`pengi_sb.data.manifest.read_manifest` or
+        :func:`pengi_sb.data.mixing.load_mixture` return them.
+    prompt_tokenizer : pengi_sb.text.tokenizers.TextTokenizer
         Tokenises prompts (``encode_prompts``).
-    target_tokenizer : pengi_sb.tokenizers.TextTokenizer
+    target_tokenizer : pengi_sb.text.tokenizers.TextTokenizer
         Tokenises targets (``encode_target``: text + stop sequence).
     sample_rate : int
         The model's sample rate.
@@ -244,7 +244,7 @@ class PengiDataset(DynamicItemDataset):
         Seed of the training windows (and of the augmentation).
     name : str
         Named in error messages.
-    augment : pengi_sb.augment.PitchShift, optional
+    augment : pengi_sb.data.augment.PitchShift, optional
         Training only: shifts the notes of its tasks by whole semitones and
         renders their targets with the moved pitch (drawn per item and
         epoch from ``seed``, like the windows).

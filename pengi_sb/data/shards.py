@@ -5,11 +5,11 @@ a few thousand large sequential files instead of millions of small ones.
 This module writes such shards and streams them back, split over DDP
 ranks and DataLoader workers, with a position that survives a restart.
 
-Writing (``python -m pengi_sb.shards write``, or :func:`write_shards`)
+Writing (``python -m pengi_sb.data.shards write``, or :func:`write_shards`)
 -------------------------------------------------------------------------
-Every manifest item is read with :func:`pengi_sb.audio.load_audio`
+Every manifest item is read with :func:`pengi_sb.data.audio.load_audio`
 (resampled to ``sample_rate``, mono) and cut into windows of
-``window_seconds`` (:func:`pengi_sb.audio.window_waveform`, a hop of
+``window_seconds`` (:func:`pengi_sb.data.audio.window_waveform`, a hop of
 ``hop_seconds``, the last window ending at the last sample); a clip
 shorter than a window is stored as is and tiled when read. Each window is
 one sample of a WebDataset-format tar (plain USTAR, written with
@@ -63,7 +63,7 @@ workers (checked, with a clear error).
 :class:`ShardStream` is a SpeechBrain recoverable (save/load hooks, every
 rank saves its own position), so ``checkpointer.add_recoverable(
 "train_stream", stream)`` is all a recipe needs. Its samples are dicts in
-the form of :class:`pengi_sb.dataio.PengiDataset` examples before
+the form of :class:`pengi_sb.data.pipeline.PengiDataset` examples before
 tokenisation: ``id``, ``sig`` (``[1, window]`` float32), ``task``,
 ``prompt``, ``target``, ``references`` and the manifest's other fields;
 pass ``transform`` to add token ids in the workers.
@@ -72,7 +72,7 @@ Example
 -------
 >>> import os, tempfile
 >>> from itertools import islice
->>> from pengi_sb.manifest import make_item
+>>> from pengi_sb.data.manifest import make_item
 >>> tmp = tempfile.mkdtemp()
 >>> import numpy as np, soundfile
 >>> for i in range(4):
@@ -127,13 +127,13 @@ from speechbrain.utils.checkpoints import (
 from speechbrain.utils.logger import get_logger
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
-from pengi_sb.audio import (
+from pengi_sb.data.audio import (
     AudioError,
     load_audio,
     tile_to_length,
     window_waveform,
 )
-from pengi_sb.manifest import read_manifest
+from pengi_sb.data.manifest import read_manifest
 
 logger = get_logger(__name__)
 
@@ -186,7 +186,7 @@ def item_windows(item, sample_rate, window, hop=None):
 
     Raises
     ------
-    pengi_sb.audio.AudioError
+    pengi_sb.data.audio.AudioError
         Unusable audio (the message names the file).
     """
     wav = load_audio(item["wav"], sample_rate, start=item.get("start"),
@@ -213,7 +213,7 @@ def window_example(fields, wav, window):
     dict
         ``fields`` + ``sig`` ``[1, window]`` and ``references`` (None when
         the item has none), the form of a
-        :class:`pengi_sb.dataio.PengiDataset` example before tokenisation.
+        :class:`pengi_sb.data.pipeline.PengiDataset` example before tokenisation.
     """
     example = dict(fields)
     example["sig"] = tile_to_length(wav, window).unsqueeze(0)
@@ -346,7 +346,7 @@ def write_shards(items, out_dir, sample_rate=44100, window_seconds=7.0,
     ---------
     items : dict
         ``{id: item}`` with absolute audio paths (``read_manifest(path,
-        data_root)`` or :func:`pengi_sb.mixing.load_mixture`).
+        data_root)`` or :func:`pengi_sb.data.mixing.load_mixture`).
     out_dir : str
         Output folder (created); holds the shards and ``index.json``.
     sample_rate : int
@@ -467,7 +467,7 @@ def read_index(path):
         path = os.path.join(path, INDEX_FILE)
     if not os.path.isfile(path):
         raise ShardError(f"no shard index at {path}: write the shards with "
-                         "python -m pengi_sb.shards write")
+                         "python -m pengi_sb.data.shards write")
     with open(path, encoding="utf-8") as f:
         index = json.load(f)
     if index.get("version") != INDEX_VERSION:
@@ -954,7 +954,7 @@ class ShardLoader(DataLoader):
         The stream (register *it* with the checkpointer).
     collate_fn : callable, optional
         Batch collation (default: :func:`keep_examples`, the list of
-        dicts), e.g. :func:`pengi_sb.dataio.collate_batch` after a
+        dicts), e.g. :func:`pengi_sb.data.pipeline.collate_batch` after a
         tokenising ``transform``.
     **kwargs
         DataLoader arguments (``batch_size``, ``num_workers``...);
@@ -1001,7 +1001,7 @@ class ShardLoader(DataLoader):
 # ---------------------------------------------------------------- CLI
 def _items_from_args(args):
     if args.mixture:
-        from pengi_sb.mixing import load_mixture, read_mixture
+        from pengi_sb.data.mixing import load_mixture, read_mixture
 
         spec = read_mixture(args.mixture, args.mixture_overrides)
         items, item_weights = load_mixture(spec)
@@ -1019,16 +1019,16 @@ def _items_from_args(args):
 
 
 def main(argv=None):
-    """``python -m pengi_sb.shards write|info ...``"""
+    """``python -m pengi_sb.data.shards write|info ...``"""
     parser = argparse.ArgumentParser(
-        prog="python -m pengi_sb.shards",
+        prog="python -m pengi_sb.data.shards",
         description="Write a manifest or a mixture into tar shards, or "
                     "describe shards.")
     sub = parser.add_subparsers(dest="command", required=True)
     w = sub.add_parser("write", help="write shards")
     src = w.add_mutually_exclusive_group(required=True)
     src.add_argument("--manifest", help="a .json/.csv manifest")
-    src.add_argument("--mixture", help="a mixture yaml (pengi_sb.mixing)")
+    src.add_argument("--mixture", help="a mixture yaml (pengi_sb.data.mixing)")
     w.add_argument("--data_root", help="fills {data_root} of --manifest")
     w.add_argument("--mixture_overrides", default=None,
                    help="yaml overrides of the mixture file, e.g. "

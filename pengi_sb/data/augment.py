@@ -13,7 +13,7 @@ a two-semitone shift.
 Only items of the listed tasks that carry the pitch field, and whose stored
 target is what their template renders (so nothing a user wrote by hand is
 replaced), are shifted. The shift of an item is drawn from ``(seed, epoch,
-item id)``, like the training windows (:mod:`pengi_sb.dataio`): the audio
+item id)``, like the training windows (:mod:`pengi_sb.data.pipeline`): the audio
 and the target pipelines draw the same one, in any DataLoader worker and
 after a restart; a different one each epoch.
 

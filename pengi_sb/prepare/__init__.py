@@ -1,0 +1,2 @@
+"""Dataset preparation: official layouts -> manifests (layout checks, the
+shared prepare command line, helpers of dataset families)."""
