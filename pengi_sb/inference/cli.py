@@ -1,17 +1,34 @@
-"""Command line: ``pengi-sb caption|answer|classify|describe|generate FILES``.
+"""Command line: ``pengi-sb SUBCOMMAND FILES ...``, one subcommand per task.
 
 ::
 
     pengi-sb caption clips/*.wav --source pretrained/pengi_base
-    pengi-sb answer a.wav b.wav --prompt "is someone speaking?"
+    pengi-sb answer a.wav b.wav --question "is someone speaking?"
     pengi-sb classify *.wav --labels dog rain "car horn" --output out.csv
     pengi-sb generate a.wav --prompt "generate metadata" --method greedy
+    pengi-sb continue a.wav --prompt "generate audio caption" --text "a dog"
+    pengi-sb describe a.wav
+    pengi-sb embed *.wav --output embeddings.jsonl
+    pengi-sb retrieve *.wav --texts "a dog barks" "rain on a roof"
+    find clips -name '*.wav' | pengi-sb caption --files-from - --output c.jsonl
 
-Files are processed in batches (``--batch-size``) with a progress bar. A file
-that cannot be read (missing, empty, corrupt, not audio) is reported on
-stderr and in the output (``error`` column) and skipped; the other files
-still run. The exit code is 0 when every file succeeded, 1 when some were
-skipped, 2 on a usage error.
+``--source`` (a pretrained folder or a Hugging Face repo ``owner/name``)
+is required unless ``PENGI_SOURCE`` is set. ``--device auto`` (the default)
+takes CUDA, then Apple's MPS, then the CPU; ``--precision bf16|fp16`` runs
+the model under autocast (the front end and log-probabilities stay fp32).
+
+Each file is read once. Files run in batches (``--batch-size``) and the
+rows of a batch are written (JSON lines, flushed; or CSV when ``--output``
+ends in ``.csv``) as soon as it finishes, so an interrupted run keeps what
+it did and ``--resume`` runs only the files not yet in ``--output``. A file
+that cannot be read, or a batch that fails (e.g. a prompt too long for the
+context), is reported on stderr and in the output's ``error`` column; the
+other files still run. Exit codes: 0 every file done, 1 some files skipped,
+2 usage error, 130 interrupted.
+
+Adding a subcommand is one function that registers its parser
+(``add_<name>(subparsers)``, setting ``handler``) plus its name in
+:data:`SUBCOMMANDS`.
 
 Authors
  * pengi-sb developers 2026
@@ -20,155 +37,555 @@ Authors
 import argparse
 import csv
 import json
+import os
+import re
 import sys
 
+import torch
 from tqdm import tqdm
 
-from pengi_sb.data.audio import AudioError
+from pengi_sb import __version__
 
-COMMANDS = ("caption", "answer", "classify", "describe", "generate")
+EXIT_OK, EXIT_SKIPPED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+PRECISIONS = ("fp32", "bf16", "fp16")
+REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(
-        prog="pengi-sb",
-        description="Pengi: audio + text prompt -> text, on audio files.")
-    parser.add_argument("command", choices=COMMANDS)
-    parser.add_argument("files", nargs="+", help="audio files")
-    parser.add_argument("--source", default="pretrained/pengi_base",
-                        help="pretrained folder or Hugging Face repo")
-    parser.add_argument("--savedir", default=None,
-                        help="where to keep fetched files (default: source)")
-    parser.add_argument("--prompt", default=None,
-                        help="question (answer), prompt (generate, classify)")
-    parser.add_argument("--labels", nargs="+", default=None,
-                        help="candidate labels (classify)")
-    parser.add_argument("--labels-file", default=None,
-                        help="JSON list or one label per line (classify)")
-    parser.add_argument("--method", default=None,
-                        help="beam|greedy|sample (generation) or "
-                        "likelihood|text (classify)")
-    parser.add_argument("--top-k", type=int, default=None,
-                        help="classify: labels to return per file")
-    parser.add_argument("--beam-size", type=int, default=3)
-    parser.add_argument("--max-len", type=int, default=30)
-    parser.add_argument("--temperature", type=float, default=1.0)
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--window-mode", default="mean",
-                        choices=("mean", "first", "centre"))
-    parser.add_argument("--output", default=None,
-                        help="results.jsonl or results.csv (default: stdout "
-                        "as JSON lines)")
-    return parser
+class UsageError(Exception):
+    """A command-line mistake; ``main`` reports it and exits 2."""
+
+
+# ------------------------------------------------------------ shared options
+def _add_model_options(parser):
+    """Options of every subcommand that loads a model."""
+    group = parser.add_argument_group("model")
+    group.add_argument(
+        "--source", default=os.environ.get("PENGI_SOURCE"),
+        help="pretrained folder or Hugging Face repo 'owner/name' "
+        "(default: $PENGI_SOURCE; required when it is unset)")
+    group.add_argument("--savedir", default=None,
+                       help="where fetched hub files are kept (default: the "
+                       "Hugging Face cache)")
+    group.add_argument("--device", default="auto",
+                       help="auto (CUDA, then MPS, then CPU), cpu, cuda, "
+                       "cuda:1, mps (default: auto)")
+    group.add_argument("--precision", default="fp32", choices=PRECISIONS,
+                       help="autocast dtype of the model (default: fp32)")
+    group.add_argument("--window-mode", default="mean",
+                       choices=("mean", "first", "centre"),
+                       help="clips longer than the model window: average "
+                       "overlapping windows, or take one (default: mean)")
+
+
+def _add_file_options(parser):
+    """Inputs, batching and output of the per-file subcommands."""
+    parser.add_argument("files", nargs="*", metavar="FILE",
+                        help="audio files (wav, flac, ogg, mp3...)")
+    group = parser.add_argument_group("input and output")
+    group.add_argument("--files-from", metavar="LIST", default=None,
+                       help="read file paths from LIST, one per line "
+                       "('-': standard input)")
+    group.add_argument("--batch-size", type=int, default=8,
+                       help="files decoded together (default: 8)")
+    group.add_argument("--output", "-o", default=None,
+                       help="results.jsonl or results.csv (default: JSON "
+                       "lines on standard output)")
+    group.add_argument("--resume", action="store_true",
+                       help="keep the rows already in --output and run only "
+                       "the files missing there (or that failed)")
+    _add_model_options(parser)
+
+
+def _add_generation_options(parser, method=True):
+    group = parser.add_argument_group("decoding")
+    if method:
+        group.add_argument("--method", default="beam",
+                           choices=("beam", "greedy", "sample"),
+                           help="decoding (default: beam)")
+    group.add_argument("--beam-size", type=int, default=3)
+    group.add_argument("--max-len", type=int, default=30,
+                       help="most generated tokens (default: 30)")
+    group.add_argument("--temperature", type=float, default=1.0)
+    group.add_argument("--seed", type=int, default=None,
+                       help="random seed of --method sample")
+
+
+def _generation(args, method_key="method"):
+    """Decoding keyword arguments of the ``Pengi`` methods."""
+    options = {"max_len": args.max_len, "beam_size": args.beam_size,
+               "temperature": args.temperature, "seed": args.seed}
+    if method_key == "method":
+        options["method"] = args.method
+    return options
+
+
+def _subparser(subparsers, name, summary, examples):
+    """A subcommand's parser whose ``--help`` ends with ``examples``."""
+    return subparsers.add_parser(
+        name, help=summary, description=summary,
+        epilog="example:\n" + "\n".join(f"  {e}" for e in examples),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def _text_rows(results):
+    return [{"text": r.text, "score": round(r.score, 5)} for r in results]
+
+
+# --------------------------------------------------------------- subcommands
+# Each task function maps one batch (wavs [B, T], wav_lens [B]) to B rows.
+def _caption(pengi, args, wavs, lens):
+    return _text_rows(pengi.caption_batch(wavs, wav_lens=lens,
+                                         **_generation(args)))
+
+
+def add_caption(subparsers):
+    """``pengi-sb caption``: one caption per file."""
+    p = _subparser(subparsers, "caption", "caption each audio file",
+                   ["pengi-sb caption dog.wav rain.flac --source "
+                    "pretrained/pengi_base"])
+    _add_file_options(p)
+    _add_generation_options(p)
+    p.set_defaults(handler=run_files, task=_caption,
+                   columns=("text", "score"))
+
+
+def _answer(pengi, args, wavs, lens):
+    return _text_rows(pengi.answer_batch(
+        wavs, wav_lens=lens, question=args.question, **_generation(args)))
+
+
+def add_answer(subparsers):
+    """``pengi-sb answer``: an answer to one question about each file."""
+    p = _subparser(subparsers, "answer", "answer a question about each file",
+                   ['pengi-sb answer street.wav --question "is it raining?"'])
+    p.add_argument("--question", "--prompt", dest="question", required=True,
+                   help="the question asked about every file")
+    _add_file_options(p)
+    _add_generation_options(p)
+    p.set_defaults(handler=run_files, task=_answer, columns=("text", "score"))
+
+
+def _generate(pengi, args, wavs, lens):
+    prompts = [args.prompt] * wavs.shape[0]
+    return _text_rows(pengi.generate_batch(
+        wavs, wav_lens=lens, prompts=prompts, **_generation(args)))
+
+
+def add_generate(subparsers):
+    """``pengi-sb generate``: free-prompt generation."""
+    p = _subparser(subparsers, "generate", "generate text for a free prompt",
+                   ['pengi-sb generate a.wav --prompt "generate metadata" '
+                    "--method greedy"])
+    p.add_argument("--prompt", required=True,
+                   help="the prompt, e.g. 'generate audio caption'")
+    _add_file_options(p)
+    _add_generation_options(p)
+    p.set_defaults(handler=run_files, task=_generate,
+                   columns=("text", "score"))
+
+
+def _continue(pengi, args, wavs, lens):
+    texts = [args.text] * wavs.shape[0]
+    return _text_rows(pengi.continue_text_batch(
+        wavs, wav_lens=lens, prompt=args.prompt, texts=texts,
+        **_generation(args)))
+
+
+def add_continue(subparsers):
+    """``pengi-sb continue``: audio-grounded continuation of a text."""
+    p = _subparser(subparsers, "continue",
+                   "continue a text, grounded in each file",
+                   ['pengi-sb continue a.wav --prompt "generate audio caption"'
+                    ' --text "a dog"'])
+    p.add_argument("--text", required=True, help="the text to continue")
+    p.add_argument("--prompt", default="generate audio caption",
+                   help="the task prompt before the text (default: "
+                   "'generate audio caption')")
+    _add_file_options(p)
+    _add_generation_options(p)
+    p.set_defaults(handler=run_files, task=_continue,
+                   columns=("text", "score"))
+
+
+def _describe(pengi, args, wavs, lens):
+    return [{"text": t}
+            for t in pengi.describe_batch(wavs, wav_lens=lens,
+                                           **_generation(args))]
+
+
+def add_describe(subparsers):
+    """``pengi-sb describe``: the original's three-prompt summary."""
+    p = _subparser(subparsers, "describe",
+                   "caption, metadata and sound events of each file in one "
+                   "text", ["pengi-sb describe a.wav"])
+    _add_file_options(p)
+    _add_generation_options(p)
+    p.set_defaults(handler=run_files, task=_describe, columns=("text",))
 
 
 def _labels(args):
     if args.labels_file:
-        with open(args.labels_file, encoding="utf-8") as f:
-            text = f.read()
         try:
-            return list(json.loads(text))
-        except json.JSONDecodeError:
+            with open(args.labels_file, encoding="utf-8") as f:
+                text = f.read()
+        except OSError as err:
+            raise UsageError(f"--labels-file: {err}") from None
+        try:
+            return [str(label) for label in json.loads(text)]
+        except (json.JSONDecodeError, TypeError):
             return [line.strip() for line in text.splitlines() if line.strip()]
     return args.labels
 
 
-def _run_batch(pengi, args, paths):
-    """Results (dicts) for readable files of one batch."""
-    gen = {"max_len": args.max_len, "temperature": args.temperature,
-           "beam_size": args.beam_size}
-    if args.method and args.command != "classify":
-        gen["method"] = args.method
-    if args.command == "caption":
-        out = pengi.caption_files(paths, **gen)
-        return [{"text": r.text, "score": r.score} for r in out]
-    if args.command == "answer":
-        out = pengi.answer_files(paths, args.prompt, **gen)
-        return [{"text": r.text, "score": r.score} for r in out]
-    if args.command == "generate":
-        out = pengi.generate_files(paths, args.prompt, **gen)
-        return [{"text": r.text, "score": r.score} for r in out]
-    if args.command == "describe":
-        return [{"text": t} for t in pengi.describe_files(paths, **gen)]
-    opts = {"method": args.method or "likelihood", "top_k": args.top_k}
-    if opts["method"] == "text":
-        opts.update(gen)
-    out = pengi.classify_files(paths, _labels(args),
-                               args.prompt or "this is a sound of", **opts)
+def _classify(pengi, args, wavs, lens):
+    options = {"method": args.method, "top_k": args.top_k,
+               "threshold": args.threshold}
+    if args.method == "text":
+        options.update(_generation(args, method_key=None),
+                       search=args.search)
+    out = pengi.classify_batch(wavs, wav_lens=lens, labels=args.label_list,
+                               prompt=args.prompt, **options)
     return [{"label": r.predicted[0] if r.predicted else None,
              "predicted": r.predicted, "ranking": r.labels[:10],
              "scores": [round(s, 5) for s in r.scores[:10]]} for r in out]
 
 
-def _readable(pengi, paths):
-    """Splits paths into loadable ones and ``{path: error}``."""
-    good, bad = [], {}
+def add_classify(subparsers):
+    """``pengi-sb classify``: zero-shot classification among labels."""
+    p = _subparser(subparsers, "classify",
+                   "rank candidate labels for each file (zero-shot)",
+                   ['pengi-sb classify *.wav --labels dog rain "car horn" '
+                    "--output out.csv",
+                    "pengi-sb classify *.wav --labels-file labels.txt "
+                    "--top-k 3"])
+    labels = p.add_mutually_exclusive_group(required=True)
+    labels.add_argument("--labels", nargs="+", help="candidate labels")
+    labels.add_argument("--labels-file", metavar="FILE",
+                        help="JSON list, or one label per line")
+    p.add_argument("--prompt", default="this is a sound of",
+                   help="the prompt the labels continue (default: "
+                   "'this is a sound of')")
+    p.add_argument("--method", default="likelihood",
+                   choices=("likelihood", "text"),
+                   help="likelihood of each label, or generate then match "
+                   "texts (default: likelihood)")
+    p.add_argument("--top-k", type=int, default=None,
+                   help="labels predicted per file (default: 1)")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="predict every label whose probability reaches it")
+    p.add_argument("--search", default="beam",
+                   choices=("beam", "greedy", "sample"),
+                   help="decoding of --method text (default: beam)")
+    _add_file_options(p)
+    _add_generation_options(p, method=False)
+    p.set_defaults(handler=run_files, task=_classify,
+                   columns=("label", "predicted", "ranking", "scores"))
+
+
+def _embed(pengi, args, wavs, lens):
+    emb = pengi.embed_audio_batch(wavs, wav_lens=lens).float().cpu()
+    return [{"embedding": [round(x, 6) for x in row.tolist()]} for row in emb]
+
+
+def add_embed(subparsers):
+    """``pengi-sb embed``: audio embeddings in Pengi's shared space."""
+    p = _subparser(subparsers, "embed",
+                   "audio embedding of each file (one vector per row)",
+                   ["pengi-sb embed *.wav --output embeddings.jsonl"])
+    _add_file_options(p)
+    p.set_defaults(handler=run_files, task=_embed, columns=("embedding",))
+
+
+def _retrieve(pengi, args, wavs, lens):
+    emb = pengi.embed_audio_batch(wavs, wav_lens=lens)
+    sim = pengi.retrieve(args.texts, audio_embeddings=emb)["similarity"]
+    rows = []
+    for column in sim.T.float().cpu():  # [n_text] per file
+        order = column.argsort(descending=True).tolist()
+        rows.append({"ranking": [args.texts[j] for j in order],
+                     "scores": [round(float(column[j]), 5) for j in order]})
+    return rows
+
+
+def _retrieve_summary(args, rows):
+    """Text-to-audio rows: for each text, the files best first."""
+    done = [r for r in rows if "error" not in r]
+    out = []
+    for text in args.texts:
+        scored = sorted(((r["scores"][r["ranking"].index(text)], r["file"])
+                         for r in done), reverse=True)[:args.top]
+        out.append({"query": text, "files": [f for _, f in scored],
+                    "scores": [s for s, _ in scored]})
+    return out
+
+
+def add_retrieve(subparsers):
+    """``pengi-sb retrieve``: texts against audio files, both ways."""
+    p = _subparser(subparsers, "retrieve",
+                   "rank texts for each file, then files for each text",
+                   ['pengi-sb retrieve *.wav --texts "a dog barks" '
+                    '"rain on a roof" --top 5'])
+    p.add_argument("--texts", nargs="+", required=True,
+                   help="the texts to retrieve with")
+    p.add_argument("--top", type=int, default=10,
+                   help="files listed per text at the end (default: 10)")
+    _add_file_options(p)
+    p.set_defaults(handler=run_files, task=_retrieve,
+                   columns=("ranking", "scores", "query", "files"),
+                   summary=_retrieve_summary)
+
+
+SUBCOMMANDS = [add_caption, add_answer, add_classify, add_describe,
+               add_generate, add_continue, add_embed, add_retrieve]
+
+
+def build_parser():
+    """The ``pengi-sb`` parser: one subparser per :data:`SUBCOMMANDS` entry."""
+    parser = argparse.ArgumentParser(
+        prog="pengi-sb",
+        description="Pengi: audio + text prompt -> text, on audio files.",
+        epilog="example:\n  pengi-sb caption dog.wav --source "
+        "pretrained/pengi_base\n\n'pengi-sb SUBCOMMAND --help' lists the "
+        "subcommand's options.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version",
+                        version=f"pengi-sb {__version__}")
+    subparsers = parser.add_subparsers(title="subcommands", dest="command",
+                                       metavar="SUBCOMMAND")
+    for add in SUBCOMMANDS:
+        add(subparsers)
+    return parser
+
+
+# ------------------------------------------------------------------ running
+def resolve_device(name):
+    """``auto`` -> ``cuda``, then ``mps``, then ``cpu``; others unchanged.
+
+    Example
+    -------
+    >>> resolve_device("cpu")
+    'cpu'
+    >>> resolve_device("auto") in ("cuda", "mps", "cpu")
+    True
+    """
+    if name != "auto":
+        return name
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def load_model(args):
+    """The ``Pengi`` of ``--source`` on ``--device`` at ``--precision``."""
+    if not args.source:
+        raise UsageError("--source is required (a pretrained folder or a "
+                         "Hugging Face repo 'owner/name'), or set "
+                         "PENGI_SOURCE")
+    local = os.path.isdir(args.source)
+    if not local and not REPO_ID.match(args.source):
+        raise UsageError(f"--source {args.source}: no such folder, and not a "
+                         "Hugging Face repo id 'owner/name'")
+    from pengi_sb.inference import Pengi
+
+    savedir = args.savedir or (args.source if local else None)
+    return Pengi.from_hparams(
+        source=args.source, savedir=savedir,
+        run_opts={"device": resolve_device(args.device),
+                  "precision": args.precision},
+        window_mode=args.window_mode)
+
+
+def input_files(args, stdin=None):
+    """``FILE`` arguments then the ``--files-from`` list (blank lines and
+    ``#`` comments ignored)."""
+    files = list(args.files)
+    if args.files_from:
+        if args.files_from == "-":
+            lines = (stdin or sys.stdin).read().splitlines()
+        else:
+            try:
+                with open(args.files_from, encoding="utf-8") as f:
+                    lines = f.read().splitlines()
+            except OSError as err:
+                raise UsageError(f"--files-from: {err}") from None
+        files += [x.strip() for x in lines
+                  if x.strip() and not x.strip().startswith("#")]
+    if not files:
+        raise UsageError("no audio files: give FILE arguments or "
+                         "--files-from LIST")
+    return files
+
+
+def read_rows(path):
+    """Rows of an earlier output (JSON lines or CSV); a line cut short by a
+    crash is dropped."""
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8", newline="") as f:
+        if path.endswith(".csv"):
+            rows = []
+            for row in csv.DictReader(f):
+                rows.append({k: _csv_value(v) for k, v in row.items()
+                             if v not in ("", None)})
+            return rows
+        rows = []
+        for line in f:
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        return rows
+
+
+def _csv_value(text):
+    if text[:1] in "[{":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            pass
+    try:
+        return float(text) if "." in text or "e" in text else int(text)
+    except ValueError:
+        return text
+
+
+class RowWriter:
+    """Writes result rows as they come: JSON lines (flushed after each
+    batch) or CSV with the subcommand's columns."""
+
+    def __init__(self, output, columns, stream=None, keep=()):
+        self.csv = bool(output) and output.endswith(".csv")
+        self.file = open(output, "w", encoding="utf-8", newline="") \
+            if output else None
+        self.out = self.file or stream or sys.stdout
+        if self.csv:
+            self.writer = csv.DictWriter(
+                self.out, fieldnames=["file", *columns, "error"],
+                extrasaction="ignore")
+            self.writer.writeheader()
+        self.write(keep)
+
+    def write(self, rows):
+        for row in rows:
+            if self.csv:
+                self.writer.writerow({k: json.dumps(v, ensure_ascii=False)
+                                      if isinstance(v, (list, dict)) else v
+                                      for k, v in row.items()})
+            else:
+                self.out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self.out.flush()
+
+    def close(self):
+        if self.file:
+            self.file.close()
+
+
+def _read_batch(pengi, paths):
+    """Each file read once: ``(paths, wavs [B, T], lens [B])`` of the
+    readable ones, and ``{path: error}`` of the others."""
+    good, waves, bad = [], [], {}
     for path in paths:
         try:
-            pengi.load_audio(path)
+            waves.append(pengi.load_audio(path))
             good.append(path)
-        except AudioError as err:
+        except Exception as err:  # noqa: BLE001 - reported per file
             bad[path] = str(err)
-    return good, bad
+    if not good:
+        return good, None, None, bad
+    width = max(w.shape[0] for w in waves)
+    wavs = torch.stack([torch.nn.functional.pad(w, (0, width - w.shape[0]))
+                        for w in waves])
+    lens = torch.tensor([w.shape[0] / width for w in waves])
+    return good, wavs, lens, bad
 
 
-def run(args, pengi=None, stream=None):
-    """Runs a parsed command; returns (rows, number of failed files)."""
-    if args.command in ("answer", "generate") and not args.prompt:
-        raise SystemExit(f"pengi-sb {args.command}: --prompt is required")
-    if args.command == "classify" and not _labels(args):
-        raise SystemExit("pengi-sb classify: --labels or --labels-file is "
-                         "required")
+def run_files(args, pengi=None, stream=None, stdin=None):
+    """Runs a per-file subcommand; returns (rows, number of failed files).
+
+    Rows are written batch by batch; with ``--resume`` the files already in
+    ``--output`` without an error are not run again.
+    """
+    files = input_files(args, stdin)
+    if args.batch_size < 1:
+        raise UsageError("--batch-size must be at least 1")
+    if args.resume and not args.output:
+        raise UsageError("--resume needs --output (the file to resume)")
+    if args.command == "classify":
+        args.label_list = _labels(args)
+        if not args.label_list:
+            raise UsageError("classify: the labels are empty")
+    keep = []
+    if args.resume:
+        keep = [r for r in read_rows(args.output)
+                if "file" in r and "error" not in r]
+    done = {r["file"] for r in keep}
+    todo = [f for f in files if f not in done]
     if pengi is None:
-        from pengi_sb.inference import Pengi
-
-        pengi = Pengi.from_hparams(
-            source=args.source, savedir=args.savedir or args.source,
-            run_opts={"device": args.device}, window_mode=args.window_mode)
-    rows, failed = [], 0
-    bar = tqdm(total=len(args.files), unit="file", file=sys.stderr)
-    for start in range(0, len(args.files), args.batch_size):
-        batch = args.files[start:start + args.batch_size]
-        good, bad = _readable(pengi, batch)
-        results = dict(zip(good, _run_batch(pengi, args, good))) if good \
-            else {}
-        for path in batch:
-            if path in bad:
-                failed += 1
-                print(f"pengi-sb: skipped {path}: {bad[path]}",
-                      file=sys.stderr)
-                rows.append({"file": path, "error": bad[path]})
-            else:
-                rows.append({"file": path, **results[path]})
-        bar.update(len(batch))
-    bar.close()
-    _write(rows, args.output, stream or sys.stdout)
+        pengi = load_model(args)
+    writer = RowWriter(args.output, args.columns, stream, keep)
+    rows, failed = list(keep), 0
+    bar = tqdm(total=len(todo), unit="file", file=sys.stderr,
+               disable=None)
+    try:
+        for start in range(0, len(todo), args.batch_size):
+            batch = todo[start:start + args.batch_size]
+            good, wavs, lens, bad = _read_batch(pengi, batch)
+            results = {}
+            if good:
+                try:
+                    results = dict(zip(good, args.task(pengi, args, wavs,
+                                                       lens)))
+                except Exception as err:  # noqa: BLE001 - reported per file
+                    message = f"batch failed: {type(err).__name__}: {err}"
+                    bad.update({path: message for path in good})
+            new = []
+            for path in batch:
+                if path in bad:
+                    failed += 1
+                    print(f"pengi-sb: skipped {path}: {bad[path]}",
+                          file=sys.stderr)
+                    new.append({"file": path, "error": bad[path]})
+                else:
+                    new.append({"file": path, **results[path]})
+            writer.write(new)
+            rows += new
+            bar.update(len(batch))
+        summary = getattr(args, "summary", None)
+        if summary is not None:
+            writer.write(summary(args, rows))
+    finally:
+        bar.close()
+        writer.close()
     return rows, failed
 
 
-def _write(rows, output, stream):
-    if output and output.endswith(".csv"):
-        columns = ["file"] + sorted({k for r in rows for k in r} - {"file"})
-        with open(output, "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=columns)
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({k: json.dumps(v) if isinstance(v, list) else v
-                                 for k, v in row.items()})
-        return
-    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    if output:
-        with open(output, "w", encoding="utf-8") as f:
-            f.write(lines)
-    else:
-        stream.write(lines)
+def run(args, pengi=None, stream=None, stdin=None):
+    """Runs parsed ``args``; returns (rows, number of failed files)."""
+    return args.handler(args, pengi=pengi, stream=stream, stdin=stdin)
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    _, failed = run(args)
-    return 1 if failed else 0
+    """Entry point of ``pengi-sb``; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        _, failed = run(args)
+    except UsageError as err:
+        print(f"pengi-sb {args.command}: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        where = f" in {args.output}; --resume finishes the rest" \
+            if getattr(args, "output", None) else ""
+        print(f"pengi-sb: interrupted; the finished rows are kept{where}",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_SKIPPED if failed else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
-"""The Pengi inference interface: every method, the CLI, audio handling."""
+"""The Pengi inference interface: every method, audio handling (the CLI:
+test_cli.py)."""
 
+import inspect
 import json
 import os
 
@@ -9,7 +11,6 @@ import torch
 from audio_fixtures import write_clip
 from model_fixtures import tiny_pretrained_folder
 
-from pengi_sb.inference import cli
 from pengi_sb.data.audio import AudioError
 from pengi_sb.inference import ClassificationResult, GenerationResult, Pengi
 
@@ -206,40 +207,49 @@ def test_context_overflow_is_explained(pengi, clips):
         pengi.caption_file(clips["mono16k"], max_len=500)
 
 
-def test_cli_skips_bad_files(pengi, clips, tmp_path, capsys):
-    out = tmp_path / "results.jsonl"
-    args = cli.build_parser().parse_args(
-        ["caption", clips["mono16k"], clips["corrupt"], clips["missing"],
-         clips["long"], "--output", str(out), "--max-len", "3",
-         "--batch-size", "2"])
-    rows, failed = cli.run(args, pengi=pengi)
-    assert failed == 2
-    lines = [json.loads(x) for x in out.read_text().splitlines()]
-    assert [r["file"] for r in lines] == [clips["mono16k"], clips["corrupt"],
-                                          clips["missing"], clips["long"]]
-    assert "text" in lines[0] and "text" in lines[3]
-    assert "error" in lines[1] and "error" in lines[2]
-    assert "skipped" in capsys.readouterr().err
+def test_interface_is_written_out():
+    """Every public method of Pengi is written in its class body with a
+    docstring (none made in a loop and attached with setattr), and every
+    *_batch method takes (wavs, wav_lens=None, <task arguments>, *,
+    sample_rate=None, ...)."""
+    own = {name: fn for name, fn in vars(Pengi).items()
+           if callable(fn) and not name.startswith("_")}
+    assert len(own) > 40
+    for name, fn in own.items():
+        assert fn.__qualname__ == f"Pengi.{name}", name
+        assert fn.__doc__ and fn.__doc__.strip(), name
+    batch = sorted(n for n in own if n.endswith("_batch"))
+    for name in batch:
+        params = list(inspect.signature(own[name]).parameters.values())
+        assert [p.name for p in params[:3]] == ["self", "wavs", "wav_lens"]
+        assert params[2].default is None, name
+        rate = inspect.signature(own[name]).parameters["sample_rate"]
+        assert rate.kind is inspect.Parameter.KEYWORD_ONLY, name
+        assert rate.default is None, name
+        for form in ("_files", "_file"):
+            stem = name[:-len("_batch")]
+            if stem != "embed_audio":
+                assert stem + form in own, f"{stem}{form} is missing"
 
 
-def test_cli_classify_csv(pengi, clips, tmp_path):
-    out = tmp_path / "r.csv"
-    args = cli.build_parser().parse_args(
-        ["classify", clips["mono16k"], "--labels", "dog", "rain",
-         "--output", str(out)])
-    rows, failed = cli.run(args, pengi=pengi)
-    assert failed == 0 and rows[0]["label"] in ("dog", "rain")
-    assert out.read_text().startswith("file,")
+def test_task_arguments_come_after_wav_lens(pengi, clips):
+    wav = pengi.load_audio(clips["mono16k"]).unsqueeze(0)
+    with pytest.raises(TypeError, match="wav_lens"):
+        pengi.answer_batch(wav, "is it raining?", **GEN)
+    with pytest.raises(TypeError, match="'labels'"):
+        pengi.classify_batch(wav)
+    with pytest.raises(TypeError, match="sample_rate"):
+        pengi.caption_files([clips["mono16k"]], sample_rate=16000)
+    by_keyword = pengi.answer_batch(wav, question="is it raining?", **GEN)
+    positional = pengi.answer_batch(wav, None, "is it raining?", **GEN)
+    assert by_keyword[0].tokens == positional[0].tokens
 
 
-def test_cli_main_end_to_end(tmp_path, clips):
+def test_window_mode_is_checked_when_loading(tmp_path):
     folder = tiny_pretrained_folder(str(tmp_path / "m"), "base")
-    code = cli.main(["answer", clips["mono16k"], "--prompt", "is it loud?",
-                     "--source", folder, "--max-len", "2",
-                     "--output", str(tmp_path / "o.jsonl")])
-    assert code == 0
-    with pytest.raises(SystemExit):
-        cli.main(["answer", clips["mono16k"], "--source", folder])
+    with pytest.raises(ValueError, match="window_mode"):
+        Pengi.from_hparams(source=folder, savedir=folder,
+                           window_mode="random")
 
 
 def test_converted_golden_checkpoint(tmp_path):
