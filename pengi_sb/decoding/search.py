@@ -1,6 +1,10 @@
 """Batched, KV-cached decoding over a GPT-2 prefix LM: beam search, greedy,
 sampling, and the likelihood of candidate continuations.
 
+:func:`decode` chooses the search (``method="beam" | "greedy" |
+"sample"``); it is the one dispatcher that the inference interface
+(``Pengi``) and the training loop's validation (``PengiBrain``) call.
+
 No model code lives here: every function takes a
 :class:`~pengi_sb.lobes.prefix_lm.GPT2PrefixLM` and prefix embeddings
 ``[B, L, E]``. The prefix runs once per clip; its keys and values are shared
@@ -38,6 +42,9 @@ True
 >>> out = greedy_search(lm, prefix, max_len=4, stop_token_id=7)
 >>> len(out[0].tokens) <= 4
 True
+>>> [len(clip) for clip in decode(lm, prefix, "greedy", stop_token_id=7,
+...                               max_len=4)]
+[1, 1]
 
 Authors
  * pengi-sb developers 2026
@@ -49,8 +56,11 @@ import torch
 
 from pengi_sb.lobes.prefix_cache import extend, prefill
 
-__all__ = ["Hypothesis", "beam_search", "greedy_search", "sample",
-           "continuation_logprobs"]
+__all__ = ["DECODING_METHODS", "Hypothesis", "beam_search",
+           "check_method", "continuation_logprobs", "decode",
+           "greedy_search", "sample"]
+
+DECODING_METHODS = ("beam", "greedy", "sample")
 
 
 @dataclass
@@ -61,6 +71,62 @@ class Hypothesis:
     tokens: list
     score: float
     token_logprobs: list = field(default_factory=list)
+
+
+def check_method(method):
+    """Returns ``method`` when it is a decoding method, else raises."""
+    if method not in DECODING_METHODS:
+        raise ValueError(f"decoding method must be one of "
+                         f"{DECODING_METHODS}, not {method!r}")
+    return method
+
+
+def decode(lm, prefix, method="beam", *, stop_token_id, max_len=30,
+           beam_size=3, temperature=1.0, top_k=0, top_p=1.0, seed=None,
+           prefix_mask=None):
+    """Decodes each prefix with the chosen search.
+
+    Arguments
+    ---------
+    lm : GPT2PrefixLM
+        The language model.
+    prefix : torch.Tensor
+        ``[B, L, E]`` prefix embeddings.
+    method : str
+        ``"beam"`` (:func:`beam_search`, ``beam_size`` beams),
+        ``"greedy"`` (:func:`greedy_search`) or ``"sample"``
+        (:func:`sample`: ``top_k``, ``top_p``, ``seed``).
+    stop_token_id : int
+        The id that ends a sequence.
+    max_len : int
+        Most tokens generated.
+    beam_size : int
+        Beams per clip (beam search only).
+    temperature : float
+        Logit temperature (every method).
+    top_k, top_p, seed
+        Sampling only: top-k and nucleus filtering, and a seed that makes
+        it repeatable.
+    prefix_mask : torch.Tensor, optional
+        ``[B, L]`` left-padding mask.
+
+    Returns
+    -------
+    list of list of Hypothesis
+        Per clip, its hypotheses best first (``beam_size`` for beam search,
+        one for greedy decoding and sampling).
+    """
+    check_method(method)
+    if method == "beam":
+        return beam_search(lm, prefix, beam_size, max_len, temperature,
+                           stop_token_id, prefix_mask)
+    if method == "greedy":
+        hyps = greedy_search(lm, prefix, max_len, stop_token_id, prefix_mask,
+                             temperature)
+    else:
+        hyps = sample(lm, prefix, max_len, stop_token_id, prefix_mask,
+                      temperature, top_k, top_p, seed)
+    return [[h] for h in hyps]
 
 
 def _log_probs(logits, temperature):

@@ -3,14 +3,15 @@
 import pytest
 import torch
 
+from pengi_sb.decoding.reference import original_beam_search
 from pengi_sb.decoding.search import (
     beam_search,
     continuation_logprobs,
+    decode,
     greedy_search,
     sample,
 )
 from pengi_sb.lobes.prefix_lm import GPT2PrefixLM
-from pengi_sb.decoding.reference import original_beam_search
 
 
 def _lm(vocab=40, seed=0):
@@ -92,3 +93,34 @@ def test_continuation_logprobs_match_teacher_forcing():
 def test_continuation_needs_tokens():
     with pytest.raises(ValueError):
         continuation_logprobs(_lm(), torch.randn(1, 3, 32), [[1], []])
+
+
+def test_decode_dispatches_to_each_search():
+    """decode() is the one place the method is chosen: it returns what the
+    search itself returns, per clip best first."""
+    lm = _lm()
+    prefix = torch.randn(2, 5, 32)
+    beams = decode(lm, prefix, "beam", stop_token_id=5, max_len=6,
+                   beam_size=3, temperature=0.8)
+    want = beam_search(lm, prefix, 3, 6, 0.8, 5)
+    assert [[(h.tokens, h.score) for h in c] for c in beams] == [
+        [(h.tokens, h.score) for h in c] for c in want]
+    greedy = decode(lm, prefix, "greedy", stop_token_id=5, max_len=6)
+    assert [c[0].tokens for c in greedy] == [
+        h.tokens for h in greedy_search(lm, prefix, 6, 5)]
+    sampled = decode(lm, prefix, "sample", stop_token_id=5, max_len=6,
+                     top_k=4, seed=3)
+    assert [c[0].tokens for c in sampled] == [
+        h.tokens for h in sample(lm, prefix, 6, 5, top_k=4, seed=3)]
+    with pytest.raises(ValueError, match="beam, greedy|'beams'"):
+        decode(lm, prefix, "beams", stop_token_id=5)
+
+
+def test_brain_refuses_an_unknown_search():
+    from pengi_sb.lobes.pengi import tiny_pengi
+    from pengi_sb.training.brain import PengiBrain
+
+    with pytest.raises(ValueError, match="hparams 'search'"):
+        PengiBrain(modules={"model": tiny_pengi()},
+                   hparams={"search": "nucleus"},
+                   run_opts={"device": "cpu", "noprogressbar": True})
