@@ -98,6 +98,9 @@ class PengiModel(nn.Module):
         return self.prompt_mapper(prompt_embedding)
 
     # ---------------------------------------------------------------- prefix
+    # Every prefix (training, validation, inference) is assembled by
+    # join_prefix; the inference interface caches prompt prefixes per text
+    # and passes them in, training computes them from the batch's ids.
     def prefix(self, wav, prompt_ids, prompt_mask=None):
         """``[B, 2P, E]`` = cat(audio prefix, prompt prefix)."""
         return self.prefix_from_audio_embedding(
@@ -105,10 +108,46 @@ class PengiModel(nn.Module):
 
     def prefix_from_audio_embedding(self, audio_embedding, prompt_ids,
                                     prompt_mask=None):
-        """``[B, 2P, E]`` from an audio embedding ``[B, d_proj]``."""
-        audio = self.audio_prefix(audio_embedding)
+        """``[B, 2P, E]`` from an audio embedding ``[B, d_proj]`` and
+        prompt ids ``[B, L]``."""
         prompt = self.prompt_prefix(self.encode_prompt(prompt_ids, prompt_mask))
-        return torch.cat([audio, prompt], dim=1)
+        return self.join_prefix(audio_embedding, prompt)
+
+    def join_prefix(self, audio_embedding, prompt_prefix):
+        """``[B, 2P, E]`` = cat(audio prefix of ``audio_embedding [B,
+        d_proj]``, ``prompt_prefix [B, P, E]``)."""
+        return torch.cat([self.audio_prefix(audio_embedding), prompt_prefix],
+                         dim=1)
+
+    def extend_prefix(self, prefix, token_ids):
+        """Appends each row's extra text tokens to its prefix, left-padded.
+
+        Arguments
+        ---------
+        prefix : torch.Tensor
+            ``[B, L, E]``.
+        token_ids : list of list of int
+            Per row, the token ids to append (may be empty).
+
+        Returns
+        -------
+        (torch.Tensor, torch.Tensor)
+            ``prefix [B, L + X, E]`` (``X``: the longest extra text), right
+            aligned, and ``mask [B, L + X]``: 1 on real positions, 0 on the
+            left padding.
+        """
+        width = prefix.shape[1] + max(len(ids) for ids in token_ids)
+        out = prefix.new_zeros(prefix.shape[0], width, prefix.shape[2])
+        mask = torch.zeros(prefix.shape[0], width, dtype=torch.long,
+                           device=prefix.device)
+        for i, ids in enumerate(token_ids):
+            row = prefix[i]
+            if ids:
+                tokens = torch.tensor(ids, device=prefix.device)
+                row = torch.cat([row, self.prefix_lm.embed_tokens(tokens)])
+            out[i, width - row.shape[0]:] = row
+            mask[i, width - row.shape[0]:] = 1
+        return out, mask
 
     def forward(self, wav, prompt_ids, prompt_mask, target_ids,
                 target_mask=None, return_audio_embedding=False):

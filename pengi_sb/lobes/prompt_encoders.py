@@ -1,11 +1,8 @@
-"""Prompt encoders: tokenised prompt -> one embedding ``[B, d_proj]``.
+"""Prompt encoder: tokenised prompt -> one embedding ``[B, d_proj]``.
 
-* :class:`CLIPPromptEncoder`: the ``base`` release: CLIP's text model,
-  its pooled (end-of-text) state, CLIP's ``text_projection``, then a
-  :class:`~pengi_sb.lobes.projection.Projection`.
-* :class:`HFPromptEncoder`: any Hugging Face text encoder by name or local
-  folder (BERT-like: the first token's state, or mean pooling), then a
-  Projection. Sizes come from the model's config.
+:class:`CLIPPromptEncoder` is the ``base`` release's: CLIP's text model,
+its pooled (end-of-text) state, CLIP's ``text_projection``, then a
+:class:`~pengi_sb.lobes.projection.Projection`.
 
 The ``base_no_text_enc`` release has no prompt encoder: the prompt's GPT-2
 token embeddings go straight to a sequence mapper (see
@@ -13,6 +10,7 @@ token embeddings go straight to a sequence mapper (see
 
 Example
 -------
+>>> import torch
 >>> enc = CLIPPromptEncoder(
 ...     clip_config=dict(vocab_size=100, hidden_size=32, intermediate_size=64,
 ...                      num_hidden_layers=1, num_attention_heads=2,
@@ -26,11 +24,9 @@ Authors
  * pengi-sb developers 2026
 """
 
-import torch
 from torch import nn
 
 from pengi_sb.lobes.hf_utils import freeze, make_config
-from pengi_sb.lobes.pooling import masked_mean
 from pengi_sb.lobes.projection import Projection
 
 
@@ -86,48 +82,3 @@ class CLIPPromptEncoder(nn.Module):
             input_ids=input_ids, attention_mask=attention_mask
         ).pooler_output  # [B, hidden]
         return self.projection(self.text_projection(pooled))
-
-
-class HFPromptEncoder(nn.Module):
-    """Any Hugging Face encoder (BERT, RoBERTa, MiniLM...) -> Projection.
-
-    Arguments
-    ---------
-    source : str
-        Model id or local folder (``sentence-transformers/all-MiniLM-L6-v2``).
-    d_proj : int
-        Width of the shared embedding space.
-    pooling : str
-        ``"cls"`` (first token, as the original code) or ``"mean"``.
-    freeze_text_model : bool
-        Freeze the encoder.
-    dropout : float
-        Dropout of the Projection.
-    """
-
-    def __init__(self, source, d_proj=1024, pooling="cls",
-                 freeze_text_model=True, dropout=0.5):
-        super().__init__()
-        from transformers import AutoModel
-
-        if pooling not in ("cls", "mean"):
-            raise ValueError(f"pooling must be 'cls' or 'mean', not {pooling}")
-        self.pooling = pooling
-        self.text_model = AutoModel.from_pretrained(source)
-        hidden = self.text_model.config.hidden_size
-        self.projection = Projection(hidden, d_proj, dropout)
-        if freeze_text_model:
-            freeze(self.text_model)
-
-    def forward(self, input_ids, attention_mask=None):
-        """``input_ids [B, L]`` -> ``[B, d_proj]``."""
-        states = self.text_model(
-            input_ids=input_ids, attention_mask=attention_mask
-        ).last_hidden_state  # [B, L, hidden]
-        if self.pooling == "cls":
-            pooled = states[:, 0]
-        else:
-            if attention_mask is None:
-                attention_mask = torch.ones_like(input_ids)
-            pooled = masked_mean(states, attention_mask)
-        return self.projection(pooled)
