@@ -1,4 +1,5 @@
-"""Pengi's inference interface: every task from one ``Pretrained`` class.
+"""Pengi's inference interface: every task of a trained Pengi from one
+``Pretrained`` class, each method written out.
 
 Load a pretrained folder (the output of ``python -m pengi_sb.convert``, of a
 training recipe, or a Hugging Face repo of the same layout) and run any
@@ -11,18 +12,23 @@ task on files or batches, the way ``EncoderDecoderASR`` is used::
     pengi.answer_files(["a.wav", "b.wav"], "is it raining?")
     pengi.classify_files(["a.wav"], ["dog", "rain", "siren"])
     pengi.generate_batch(wavs, wav_lens, ["generate metadata"] * len(wavs))
+    pengi.classify_batch(wavs, wav_lens, ["dog", "rain"], sample_rate=22050)
 
-Every task has ``*_file(path)``, ``*_files(paths)`` and
-``*_batch(wavs, wav_lens)`` forms (wavs ``[B, T]`` at the model rate,
-``wav_lens`` relative lengths in (0, 1] as in SpeechBrain). Clips of any
-length, rate and channel count are accepted: audio is mixed to mono and
-resampled; short clips are tiled as the original did; longer clips are cut
-deterministically into overlapping windows (hop: half a window) whose audio
-embeddings are averaged (``window_mode="mean"``, the default), or one window
-is taken (``"first"`` or ``"centre"``); never a random crop.
+Every task has ``*_file(path, ...)``, ``*_files(paths, ...)`` and
+``*_batch(wavs, wav_lens=None, ..., sample_rate=None, **options)`` forms.
+Each form runs the same three paths, written once in the package:
+
+* audio -> embedding: :mod:`pengi_sb.data.audio` (mono, resampled to the
+  model rate, cut into model windows by ``window_mode``, encoded, window
+  embeddings averaged per clip);
+* prompt -> prefix: :meth:`PengiModel.join_prefix
+  <pengi_sb.lobes.pengi.PengiModel.join_prefix>` (prompt prefixes cached
+  per text);
+* decoding: :func:`pengi_sb.decoding.search.decode` (``method`` = beam |
+  greedy | sample), or candidate likelihoods for close-ended tasks.
 
 All clips of a call are encoded and decoded together: the prefix runs once
-through GPT-2 and a KV cache carries the rest (see :mod:`pengi_sb.decoding.search`).
+through GPT-2 and a KV cache carries the rest.
 
 Authors
  * pengi-sb developers 2026
@@ -35,24 +41,23 @@ import torch
 from speechbrain.inference.interfaces import Pretrained
 
 from pengi_sb.data.audio import (
+    DEFAULT_WINDOW_MODE,
     AudioError,
-    average_windows,
+    check_window_mode,
+    embed_windows,
     load_audio,
-    prepare_waveform,
+    stack_windows,
+    waveforms_from_batch,
     window_waveform,
 )
-from pengi_sb.decoding.search import (
-    beam_search,
-    continuation_logprobs,
-    greedy_search,
-    sample,
-)
+from pengi_sb.decoding.search import continuation_logprobs, decode
 from pengi_sb.tasks import get_template
 from pengi_sb.text.sentence_embedding import SentenceEmbedder, cosine_similarity
-from pengi_sb.text.tokenizers import TextTokenizer, load_tokenizer
+from pengi_sb.text.tokenizers import tokenizers_from_hparams
 
 DESCRIBE_PROMPTS = ("generate audio caption", "generate metadata",
                     "this is a sound of")
+CLASSIFY_PROMPT = "this is a sound of"
 
 
 @dataclass
@@ -78,12 +83,33 @@ class ClassificationResult:
 class Pengi(Pretrained):
     """Pengi: audio + text prompt -> text.
 
+    Calling convention of every task (``X`` is the task):
+
+    * ``X_batch(wavs, wav_lens=None, <task arguments>, *, sample_rate=None,
+      **options)``: ``wavs [B, T]`` (or ``[T]``) samples at
+      ``sample_rate`` (default: the model's rate; others are resampled),
+      ``wav_lens [B]`` relative lengths in (0, 1] as in SpeechBrain. The
+      task's own arguments (labels, question, prompts...) come right after
+      ``wav_lens``, in the same order as in the file forms;
+      ``sample_rate`` is keyword-only.
+    * ``X_files(paths, <task arguments>, **options)``: a list of files (any
+      rate and channel count soundfile reads).
+    * ``X_file(path, <task arguments>, **options)``: one file, one result.
+
+    ``**options`` are the generation options (:meth:`generate_batch`), or
+    the classification options (:meth:`classify_batch`).
+
+    Clips of any length are accepted: short clips are tiled as the original
+    did; longer clips are cut deterministically into model windows chosen
+    by ``window_mode``: ``"mean"`` (default: overlapping windows, hop half a
+    window, whose audio embeddings are averaged), ``"first"`` or
+    ``"centre"`` (one window); never a random crop.
+
     Arguments
     ---------
     window_mode : str
-        How clips longer than the model window are handled: ``"mean"``
-        (average the embeddings of overlapping windows), ``"first"`` or
-        ``"centre"`` (one window).
+        ``"mean"``, ``"first"`` or ``"centre"`` (see above; the recipes'
+        hparams key of the same name).
     encode_batch_size : int
         Most audio windows encoded in one forward pass.
     *args, **kwargs
@@ -103,11 +129,11 @@ class Pengi(Pretrained):
     MODULES_NEEDED = ["audio_encoder", "audio_mapper", "prompt_mapper",
                       "prefix_lm"]
 
-    def __init__(self, *args, window_mode="mean", encode_batch_size=16,
-                 **kwargs):
+    def __init__(self, *args, window_mode=DEFAULT_WINDOW_MODE,
+                 encode_batch_size=16, **kwargs):
         super().__init__(*args, **kwargs)
         self.model = self.hparams.model.to(self.device).eval()
-        self.window_mode = window_mode
+        self.window_mode = check_window_mode(window_mode)
         self.encode_batch_size = encode_batch_size
         self.sample_rate = int(self.hparams.sample_rate)
         self.window = int(round(self.hparams.clip_seconds * self.sample_rate))
@@ -117,23 +143,19 @@ class Pengi(Pretrained):
 
     # ------------------------------------------------------------ tokenizers
     def _tokenizer(self, role):
-        """The ``prompt`` or ``decoder`` tokenizer, built on first use."""
+        """The ``prompt`` or ``decoder`` tokenizer, built on first use
+        (:func:`~pengi_sb.text.tokenizers.tokenizers_from_hparams`)."""
         if role not in self._tokenizers:
-            kind = getattr(self.hparams, f"{role}_tokenizer")
-            source = getattr(self.hparams, f"{role}_tokenizer_source", None)
-            if kind == "sentencepiece":
-                tok = TextTokenizer("sentencepiece", self.hparams.tokenizer,
-                                    "</s>", self.hparams.tokenizer.pad_id())
-            else:
-                tok = load_tokenizer(kind, source,
-                                     getattr(self.hparams, "stop_text", None)
-                                     if role == "decoder" else None)
-            self._tokenizers[role] = tok
+            prompt, decoder = tokenizers_from_hparams(
+                vars(self.hparams), root=getattr(self.hparams, "savedir",
+                                                 None))
+            self._tokenizers.setdefault("prompt", prompt)
+            self._tokenizers.setdefault("decoder", decoder)
         return self._tokenizers[role]
 
     @property
     def tokenizer(self):
-        """The decoder tokenizer (text <-> GPT-2 token ids)."""
+        """The decoder tokenizer (text <-> language model token ids)."""
         return self._tokenizer("decoder")
 
     # ----------------------------------------------------------------- audio
@@ -141,54 +163,41 @@ class Pengi(Pretrained):
         """File -> mono float32 ``[T]`` at the model rate."""
         return load_audio(path, self.sample_rate)
 
-    def _from_batch(self, wavs, wav_lens=None, sample_rate=None):
-        """``[B, T]`` (+ relative lengths) -> list of ``[T_i]`` tensors."""
-        wavs = torch.as_tensor(wavs)
-        if wavs.dim() == 1:
-            wavs = wavs.unsqueeze(0)
-        if wav_lens is None:
-            wav_lens = torch.ones(wavs.shape[0])
-        rate = sample_rate or self.sample_rate
-        out = []
-        for i, (wav, rel) in enumerate(zip(wavs, wav_lens)):
-            n = int(round(float(rel) * wav.shape[-1]))
-            out.append(prepare_waveform(wav[..., :n].cpu(), rate,
-                                        self.sample_rate, f"batch item {i}"))
-        return out
+    def _waveforms(self, wavs, wav_lens=None, sample_rate=None):
+        """A batch -> list of ``[T_i]`` at the model rate."""
+        return waveforms_from_batch(wavs, wav_lens, sample_rate,
+                                    self.sample_rate)
 
-    def _from_files(self, paths):
+    def _file_waveforms(self, paths):
+        """Files -> list of ``[T_i]`` at the model rate."""
         if isinstance(paths, (str, os.PathLike)):
             raise TypeError("pass a list of paths to *_files (or use *_file)")
         return [self.load_audio(p) for p in paths]
 
     @torch.inference_mode()
-    def _embed(self, waves):
-        """List of ``[T_i]`` -> audio embeddings ``[B, d_proj]``.
+    def _embed(self, waveforms):
+        """List of ``[T_i]`` at the model rate -> audio embeddings
+        ``[B, d_proj]`` (each clip's model windows encoded together,
+        ``encode_batch_size`` at a time, and averaged per clip)."""
+        windows, owner = stack_windows([
+            window_waveform(wav, self.window, self.window_mode)
+            for wav in waveforms])
+        return embed_windows(self.model.encode_audio, windows.to(self.device),
+                             owner, len(waveforms), self.encode_batch_size)
 
-        Each clip is cut into model windows; the windows of all clips are
-        encoded together (``encode_batch_size`` at a time) and averaged per
-        clip.
-        """
-        windows, owner = [], []
-        for i, wav in enumerate(waves):
-            w = window_waveform(wav, self.window, self.window_mode)
-            windows.append(w)
-            owner += [i] * w.shape[0]
-        windows = torch.cat(windows).to(self.device)
-        owner = torch.tensor(owner, device=self.device)
-        embs = torch.cat([
-            self.model.encode_audio(windows[s:s + self.encode_batch_size])
-            for s in range(0, windows.shape[0], self.encode_batch_size)
-        ])
-        return average_windows(embs, owner, len(waves))
+    def _batch_embeddings(self, wavs, wav_lens, sample_rate):
+        return self._embed(self._waveforms(wavs, wav_lens, sample_rate))
 
-    def embed_audio_batch(self, wavs, wav_lens=None, sample_rate=None):
-        """Audio embeddings ``[B, d_proj]`` (not normalised)."""
-        return self._embed(self._from_batch(wavs, wav_lens, sample_rate))
+    def _file_embeddings(self, paths):
+        return self._embed(self._file_waveforms(paths))
+
+    def embed_audio_batch(self, wavs, wav_lens=None, *, sample_rate=None):
+        """Audio embeddings ``[B, d_proj]`` of a batch (not normalised)."""
+        return self._batch_embeddings(wavs, wav_lens, sample_rate)
 
     def embed_audio_files(self, paths):
         """Audio embeddings ``[B, d_proj]`` of files."""
-        return self._embed(self._from_files(paths))
+        return self._file_embeddings(paths)
 
     def embed_audio_file(self, path):
         """Audio embedding ``[d_proj]`` of one file."""
@@ -213,30 +222,18 @@ class Pengi(Pretrained):
             self._prompt_prefixes.update(zip(new, prefixes))
         return torch.stack([self._prompt_prefixes[p] for p in prompts])
 
+    @torch.inference_mode()
     def _prefix(self, audio_embeddings, prompts, add_texts=None):
         """``(prefix [B, L, E], mask [B, L] or None)``: audio prefix, prompt
         prefix, and the token embeddings of any extra text, left-padded."""
-        with torch.inference_mode():
-            audio = self.model.audio_prefix(audio_embeddings)
-            base = torch.cat([audio, self._prompt_prefix(prompts)], dim=1)
-            if not add_texts or not any(add_texts):
-                return base, None
-            extra = [self.tokenizer.encode(t) if t else [] for t in add_texts]
-            width = base.shape[1] + max(len(e) for e in extra)
-            prefix = base.new_zeros(base.shape[0], width, base.shape[2])
-            mask = torch.zeros(base.shape[0], width, dtype=torch.long,
-                               device=base.device)
-            lm = self.model.prefix_lm
-            for i, ids in enumerate(extra):
-                row = base[i]
-                if ids:
-                    emb = lm.embed_tokens(torch.tensor(ids, device=base.device))
-                    row = torch.cat([row, emb])
-                prefix[i, width - row.shape[0]:] = row
-                mask[i, width - row.shape[0]:] = 1
-            return prefix, mask
+        prefix = self.model.join_prefix(audio_embeddings,
+                                        self._prompt_prefix(prompts))
+        if not add_texts or not any(add_texts):
+            return prefix, None
+        return self.model.extend_prefix(
+            prefix, [self.tokenizer.encode(t) if t else [] for t in add_texts])
 
-    # ---------------------------------------------------------------- generate
+    # ------------------------------------------------------------ generation
     def _check_context(self, prefix_len, max_len):
         limit = self.model.prefix_lm.max_positions
         if prefix_len + max_len > limit:
@@ -246,14 +243,11 @@ class Pengi(Pretrained):
                 f"context of {limit}: shorten the extra text or max_len"
             )
 
-    def _stop_id(self, stop_token):
-        if stop_token is None:
-            return self.tokenizer.stop_token_id
-        return self.tokenizer.encode(stop_token)[0]
-
     def _generate(self, embeddings, prompts, add_texts=None, method="beam",
                   beam_size=3, max_len=30, temperature=1.0, top_k=0,
                   top_p=1.0, seed=None, stop_token=None):
+        """The one generation runner: embeddings ``[B, d]`` + one prompt
+        per clip -> one :class:`GenerationResult` per clip."""
         if len(prompts) != embeddings.shape[0]:
             raise ValueError(f"{embeddings.shape[0]} clips but {len(prompts)} "
                              "prompts: give one prompt per clip")
@@ -261,19 +255,12 @@ class Pengi(Pretrained):
             raise ValueError("give one add_text per clip (or None)")
         prefix, mask = self._prefix(embeddings, prompts, add_texts)
         self._check_context(prefix.shape[1], max_len)
-        lm, stop = self.model.prefix_lm, self._stop_id(stop_token)
-        if method == "beam":
-            hyps = beam_search(lm, prefix, beam_size, max_len, temperature,
-                               stop, mask)
-        elif method == "greedy":
-            hyps = [[h] for h in greedy_search(lm, prefix, max_len, stop, mask,
-                                               temperature)]
-        elif method == "sample":
-            hyps = [[h] for h in sample(lm, prefix, max_len, stop, mask,
-                                        temperature, top_k, top_p, seed)]
-        else:
-            raise ValueError(f"method must be beam, greedy or sample, not "
-                             f"'{method}'")
+        stop = (self.tokenizer.stop_token_id if stop_token is None
+                else self.tokenizer.encode(stop_token)[0])
+        hyps = decode(self.model.prefix_lm, prefix, method,
+                      stop_token_id=stop, max_len=max_len,
+                      beam_size=beam_size, temperature=temperature,
+                      top_k=top_k, top_p=top_p, seed=seed, prefix_mask=mask)
         results = []
         for clip in hyps:
             beams = [(self.tokenizer.decode(h.tokens), h.tokens, h.score)
@@ -283,7 +270,7 @@ class Pengi(Pretrained):
         return results
 
     def generate_batch(self, wavs, wav_lens=None, prompts=None,
-                       add_texts=None, sample_rate=None, **options):
+                       add_texts=None, *, sample_rate=None, **options):
         """Free-prompt generation for a batch.
 
         Arguments
@@ -292,10 +279,12 @@ class Pengi(Pretrained):
             ``[B, T]`` samples (at ``sample_rate``, default the model rate).
         wav_lens : torch.Tensor, optional
             ``[B]`` relative lengths.
-        prompts : list of str
-            One prompt per clip.
+        prompts : str or list of str
+            One prompt for every clip, or one per clip.
         add_texts : list of str, optional
             Text appended after the prefix (audio-grounded continuation).
+        sample_rate : int, optional
+            Rate of ``wavs`` (resampled to the model rate).
         **options
             ``method`` (beam | greedy | sample), ``beam_size`` (3),
             ``max_len`` (30), ``temperature`` (1.0), ``top_k``, ``top_p``,
@@ -306,15 +295,15 @@ class Pengi(Pretrained):
         list of GenerationResult
             Text, token ids and score of the best hypothesis, all beams.
         """
-        emb = self.embed_audio_batch(wavs, wav_lens, sample_rate)
+        emb = self._batch_embeddings(wavs, wav_lens, sample_rate)
         return self._generate(emb, _per_clip(prompts, emb.shape[0]),
                               add_texts, **options)
 
     def generate_files(self, paths, prompts, add_texts=None, **options):
         """Free-prompt generation for files (one prompt, or one per file)."""
-        emb = self._embed(self._from_files(paths))
-        return self._generate(emb, _per_clip(prompts, len(paths)), add_texts,
-                              **options)
+        emb = self._file_embeddings(paths)
+        return self._generate(emb, _per_clip(prompts, emb.shape[0]),
+                              add_texts, **options)
 
     def generate_file(self, path, prompt, add_text=None, **options):
         """Free-prompt generation for one file."""
@@ -323,43 +312,168 @@ class Pengi(Pretrained):
                                    **options)[0]
 
     # -------------------------------------------------------- template tasks
-    def run_task_batch(self, task, wavs, wav_lens=None, sample_rate=None,
-                       fields=None, **options):
-        """Runs template ``task`` (its prompt) on a batch."""
-        emb = self.embed_audio_batch(wavs, wav_lens, sample_rate)
+    def run_task_batch(self, wavs, wav_lens=None, task=None, fields=None, *,
+                       sample_rate=None, **options):
+        """Runs template ``task`` (its prompt, ``{fields}`` filled; see
+        :mod:`pengi_sb.tasks`) on a batch: the runner of every template
+        method."""
+        emb = self._batch_embeddings(wavs, wav_lens, sample_rate)
         return self._generate(emb, [_prompt(task, fields)] * emb.shape[0],
                               **options)
 
-    def run_task_files(self, task, paths, fields=None, **options):
-        """Runs template ``task`` (its prompt) on files."""
-        emb = self._embed(self._from_files(paths))
-        return self._generate(emb, [_prompt(task, fields)] * len(paths),
+    def run_task_files(self, paths, task, fields=None, **options):
+        """Runs template ``task`` on files."""
+        emb = self._file_embeddings(paths)
+        return self._generate(emb, [_prompt(task, fields)] * emb.shape[0],
                               **options)
 
-    def answer_batch(self, wavs, question, wav_lens=None, **options):
-        """Answers ``question`` about each clip of a batch."""
-        return self.run_task_batch("audio_qa", wavs, wav_lens,
-                                   fields={"question": question}, **options)
+    def run_task_file(self, path, task, fields=None, **options):
+        """Runs template ``task`` on one file."""
+        return self.run_task_files([path], task, fields, **options)[0]
+
+    def caption_batch(self, wavs, wav_lens=None, *, sample_rate=None,
+                      **options):
+        """Captions each clip of a batch (task ``captioning``)."""
+        return self.run_task_batch(wavs, wav_lens, "captioning",
+                                   sample_rate=sample_rate, **options)
+
+    def caption_files(self, paths, **options):
+        """Captions each file (task ``captioning``)."""
+        return self.run_task_files(paths, "captioning", **options)
+
+    def caption_file(self, path, **options):
+        """Captions one file (task ``captioning``)."""
+        return self.run_task_file(path, "captioning", **options)
+
+    def sound_events_batch(self, wavs, wav_lens=None, *, sample_rate=None,
+                           **options):
+        """Names the sound events of each clip of a batch (``sound_event``)."""
+        return self.run_task_batch(wavs, wav_lens, "sound_event",
+                                   sample_rate=sample_rate, **options)
+
+    def sound_events_files(self, paths, **options):
+        """Names the sound events of each file (``sound_event``)."""
+        return self.run_task_files(paths, "sound_event", **options)
+
+    def sound_events_file(self, path, **options):
+        """Names the sound events of one file (``sound_event``)."""
+        return self.run_task_file(path, "sound_event", **options)
+
+    def scene_batch(self, wavs, wav_lens=None, *, sample_rate=None,
+                    **options):
+        """Names the acoustic scene of each clip of a batch
+        (``acoustic_scene``)."""
+        return self.run_task_batch(wavs, wav_lens, "acoustic_scene",
+                                   sample_rate=sample_rate, **options)
+
+    def scene_files(self, paths, **options):
+        """Names the acoustic scene of each file (``acoustic_scene``)."""
+        return self.run_task_files(paths, "acoustic_scene", **options)
+
+    def scene_file(self, path, **options):
+        """Names the acoustic scene of one file (``acoustic_scene``)."""
+        return self.run_task_file(path, "acoustic_scene", **options)
+
+    def emotion_batch(self, wavs, wav_lens=None, *, sample_rate=None,
+                      **options):
+        """Names the speech emotion of each clip of a batch (``emotion``)."""
+        return self.run_task_batch(wavs, wav_lens, "emotion",
+                                   sample_rate=sample_rate, **options)
+
+    def emotion_files(self, paths, **options):
+        """Names the speech emotion of each file (``emotion``)."""
+        return self.run_task_files(paths, "emotion", **options)
+
+    def emotion_file(self, path, **options):
+        """Names the speech emotion of one file (``emotion``)."""
+        return self.run_task_file(path, "emotion", **options)
+
+    def sentiment_batch(self, wavs, wav_lens=None, *, sample_rate=None,
+                        **options):
+        """Names the speech sentiment of each clip of a batch
+        (``sentiment``)."""
+        return self.run_task_batch(wavs, wav_lens, "sentiment",
+                                   sample_rate=sample_rate, **options)
+
+    def sentiment_files(self, paths, **options):
+        """Names the speech sentiment of each file (``sentiment``)."""
+        return self.run_task_files(paths, "sentiment", **options)
+
+    def sentiment_file(self, path, **options):
+        """Names the speech sentiment of one file (``sentiment``)."""
+        return self.run_task_file(path, "sentiment", **options)
+
+    def music_analysis_batch(self, wavs, wav_lens=None, *, sample_rate=None,
+                             **options):
+        """Analyses the music of each clip of a batch (``music_analysis``)."""
+        return self.run_task_batch(wavs, wav_lens, "music_analysis",
+                                   sample_rate=sample_rate, **options)
+
+    def music_analysis_files(self, paths, **options):
+        """Analyses the music of each file (``music_analysis``)."""
+        return self.run_task_files(paths, "music_analysis", **options)
+
+    def music_analysis_file(self, path, **options):
+        """Analyses the music of one file (``music_analysis``)."""
+        return self.run_task_file(path, "music_analysis", **options)
+
+    def music_note_batch(self, wavs, wav_lens=None, *, sample_rate=None,
+                         **options):
+        """Describes the music note of each clip of a batch
+        (``music_note``)."""
+        return self.run_task_batch(wavs, wav_lens, "music_note",
+                                   sample_rate=sample_rate, **options)
+
+    def music_note_files(self, paths, **options):
+        """Describes the music note of each file (``music_note``)."""
+        return self.run_task_files(paths, "music_note", **options)
+
+    def music_note_file(self, path, **options):
+        """Describes the music note of one file (``music_note``)."""
+        return self.run_task_file(path, "music_note", **options)
+
+    def metadata_batch(self, wavs, wav_lens=None, *, sample_rate=None,
+                       **options):
+        """Generates metadata of each clip of a batch (``metadata``)."""
+        return self.run_task_batch(wavs, wav_lens, "metadata",
+                                   sample_rate=sample_rate, **options)
+
+    def metadata_files(self, paths, **options):
+        """Generates metadata of each file (``metadata``)."""
+        return self.run_task_files(paths, "metadata", **options)
+
+    def metadata_file(self, path, **options):
+        """Generates metadata of one file (``metadata``)."""
+        return self.run_task_file(path, "metadata", **options)
+
+    def answer_batch(self, wavs, wav_lens=None, question=None, *,
+                     sample_rate=None, **options):
+        """Answers ``question`` about each clip of a batch (``audio_qa``)."""
+        return self.run_task_batch(wavs, wav_lens, "audio_qa",
+                                   {"question": _required(question,
+                                                          "question")},
+                                   sample_rate=sample_rate, **options)
 
     def answer_files(self, paths, question, **options):
-        """Answers ``question`` about each file."""
-        return self.run_task_files("audio_qa", paths,
-                                   fields={"question": question}, **options)
+        """Answers ``question`` about each file (``audio_qa``)."""
+        return self.run_task_files(paths, "audio_qa",
+                                   {"question": question}, **options)
 
     def answer_file(self, path, question, **options):
-        """Answers ``question`` about one file."""
+        """Answers ``question`` about one file (``audio_qa``)."""
         return self.answer_files([path], question, **options)[0]
 
-    def describe_files(self, paths, **options):
-        """The original's three-prompt summary: caption, metadata and sound
-        events, joined into one text per file."""
-        emb = self._embed(self._from_files(paths))
-        return self._describe(emb, **options)
+    # --------------------------------------------------- summary, continuation
+    def describe_batch(self, wavs, wav_lens=None, *, sample_rate=None,
+                       **options):
+        """The original's three-prompt summary (caption, metadata and sound
+        events joined into one text) of each clip of a batch."""
+        return self._describe(
+            self._batch_embeddings(wavs, wav_lens, sample_rate), **options)
 
-    def describe_batch(self, wavs, wav_lens=None, **options):
-        """Three-prompt summary of each clip of a batch."""
-        return self._describe(self.embed_audio_batch(wavs, wav_lens),
-                              **options)
+    def describe_files(self, paths, **options):
+        """Three-prompt summary of each file."""
+        return self._describe(self._file_embeddings(paths), **options)
 
     def describe_file(self, path, **options):
         """Three-prompt summary of one file."""
@@ -378,38 +492,29 @@ class Pengi(Pretrained):
                              f"sound events: {events}.")
         return summaries
 
+    def continue_text_batch(self, wavs, wav_lens=None, prompt=None,
+                            texts=None, *, sample_rate=None, **options):
+        """Audio-grounded continuation of ``texts`` (one per clip) after
+        ``prompt``, for a batch."""
+        emb = self._batch_embeddings(wavs, wav_lens, sample_rate)
+        return self._generate(emb, [_required(prompt, "prompt")]
+                              * emb.shape[0], list(_required(texts, "texts")),
+                              **options)
+
     def continue_text_files(self, paths, prompt, texts, **options):
         """Audio-grounded continuation of ``texts`` (one per file)."""
-        emb = self._embed(self._from_files(paths))
-        return self._generate(emb, [prompt] * len(paths), list(texts),
+        emb = self._file_embeddings(paths)
+        return self._generate(emb, [prompt] * emb.shape[0], list(texts),
                               **options)
 
     def continue_text_file(self, path, prompt, text, **options):
         """Continues ``text`` after ``prompt`` about one file."""
         return self.continue_text_files([path], prompt, [text], **options)[0]
 
-    def continue_text_batch(self, wavs, prompt, texts, wav_lens=None,
-                            **options):
-        """Audio-grounded continuation of ``texts`` for a batch."""
-        emb = self.embed_audio_batch(wavs, wav_lens)
-        return self._generate(emb, [prompt] * emb.shape[0], list(texts),
-                              **options)
-
     # ---------------------------------------------------------- classification
-    def classify_files(self, paths, labels, prompt="this is a sound of",
+    def classify_batch(self, wavs, wav_lens=None, labels=None,
+                       prompt=CLASSIFY_PROMPT, *, sample_rate=None,
                        **options):
-        """Zero-shot close-ended classification of files; see
-        :meth:`classify_batch`."""
-        return self._classify(self._embed(self._from_files(paths)), labels,
-                              prompt, **options)
-
-    def classify_file(self, path, labels, prompt="this is a sound of",
-                      **options):
-        """Zero-shot classification of one file."""
-        return self.classify_files([path], labels, prompt, **options)[0]
-
-    def classify_batch(self, wavs, labels, prompt="this is a sound of",
-                       wav_lens=None, **options):
         """Zero-shot close-ended classification.
 
         Arguments
@@ -420,6 +525,8 @@ class Pengi(Pretrained):
             Candidate labels (as they appear in the training targets).
         prompt : str
             The task's prompt.
+        sample_rate : int, optional
+            Rate of ``wavs`` (resampled to the model rate).
         method : str
             ``"likelihood"`` (default): the length-normalised
             log-probability of each label (followed by the stop token) as
@@ -458,11 +565,23 @@ class Pengi(Pretrained):
         -------
         list of ClassificationResult
         """
-        return self._classify(self.embed_audio_batch(wavs, wav_lens), labels,
-                              prompt, **options)
+        return self._classify(
+            self._batch_embeddings(wavs, wav_lens, sample_rate),
+            _required(labels, "labels"), prompt, **options)
+
+    def classify_files(self, paths, labels, prompt=CLASSIFY_PROMPT,
+                       **options):
+        """Zero-shot classification of files; options as
+        :meth:`classify_batch`."""
+        return self._classify(self._file_embeddings(paths), labels, prompt,
+                              **options)
+
+    def classify_file(self, path, labels, prompt=CLASSIFY_PROMPT, **options):
+        """Zero-shot classification of one file."""
+        return self.classify_files([path], labels, prompt, **options)[0]
 
     def classify_embeddings(self, audio_embeddings, labels,
-                            prompt="this is a sound of", **options):
+                            prompt=CLASSIFY_PROMPT, **options):
         """Zero-shot classification from precomputed audio embeddings
         (``embed_audio_*``), so that several scorings encode audio once;
         options as :meth:`classify_batch`."""
@@ -539,6 +658,15 @@ class Pengi(Pretrained):
     def retrieve(self, texts, audio_paths=None, audio_embeddings=None):
         """Text-to-audio and audio-to-text retrieval.
 
+        Arguments
+        ---------
+        texts : list of str
+            The queries / captions.
+        audio_paths : list of str, optional
+            The audio files (or give ``audio_embeddings``).
+        audio_embeddings : torch.Tensor, optional
+            ``[n_audio, d_proj]`` from ``embed_audio_*``.
+
         Returns
         -------
         dict
@@ -563,6 +691,9 @@ class Pengi(Pretrained):
 
 def _prompt(task, fields=None):
     """The prompt of template ``task`` with its ``{fields}`` filled."""
+    if task is None:
+        raise TypeError("run_task_* needs task= (a task template name, "
+                        "see pengi_sb.tasks)")
     template = get_template(task)
     try:
         return template.prompt.format(**(fields or {}))
@@ -572,48 +703,23 @@ def _prompt(task, fields=None):
 
 
 def _per_clip(prompts, n):
+    """One prompt per clip from a prompt or a list of ``n`` prompts."""
     if isinstance(prompts, str):
         return [prompts] * n
-    prompts = list(prompts or [])
+    prompts = list(_required(prompts, "prompts"))
     if len(prompts) != n:
         raise ValueError(f"{n} clips but {len(prompts)} prompts")
     return prompts
 
 
-def _task_methods(task, summary):
-    """``*_batch``, ``*_files`` and ``*_file`` methods of a template task."""
+def _required(value, name):
+    """``value``, or a TypeError naming the missing task argument (task
+    arguments of ``*_batch`` come after ``wav_lens`` and so default to
+    None)."""
+    if value is None:
+        raise TypeError(f"missing the task argument '{name}' (the *_batch "
+                        f"methods take (wavs, wav_lens=None, {name}, ...))")
+    return value
 
-    def batch(self, wavs, wav_lens=None, sample_rate=None, **options):
-        return self.run_task_batch(task, wavs, wav_lens, sample_rate,
-                                   **options)
-
-    def files(self, paths, **options):
-        return self.run_task_files(task, paths, **options)
-
-    def file(self, path, **options):
-        return self.run_task_files(task, [path], **options)[0]
-
-    prompt = get_template(task).prompt
-    batch.__doc__ = f"{summary} (prompt '{prompt}'), for a batch."
-    files.__doc__ = f"{summary} (prompt '{prompt}'), for files."
-    file.__doc__ = f"{summary} (prompt '{prompt}'), for one file."
-    return batch, files, file
-
-
-# one method family per task template of the paper
-for _name, _task, _summary in (
-    ("caption", "captioning", "Captions each clip"),
-    ("sound_events", "sound_event", "Names the sound events"),
-    ("scene", "acoustic_scene", "Names the acoustic scene"),
-    ("emotion", "emotion", "Names the speech emotion"),
-    ("sentiment", "sentiment", "Names the speech sentiment"),
-    ("music_analysis", "music_analysis", "Analyses the music"),
-    ("music_note", "music_note", "Describes the music note"),
-    ("metadata", "metadata", "Generates metadata"),
-):
-    for _suffix, _fn in zip(("_batch", "_files", "_file"),
-                            _task_methods(_task, _summary)):
-        _fn.__name__ = _name + _suffix
-        setattr(Pengi, _name + _suffix, _fn)
 
 __all__ = ["Pengi", "GenerationResult", "ClassificationResult", "AudioError"]
