@@ -55,7 +55,8 @@ def _build(seed=0):
     from pengi_sb.text.tokenizers import load_tokenizer
 
     torch.manual_seed(seed)
-    with open(os.path.join(ROOT, "hparams", "pengi_base.yaml")) as f:
+    with open(os.path.join(ROOT, "pengi_sb", "hparams",
+                           "pengi_base.yaml")) as f:
         hparams = load_hyperpyyaml(f)
     return hparams, hparams["model"].eval(), load_tokenizer("gpt2")
 

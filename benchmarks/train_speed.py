@@ -1,8 +1,8 @@
 """Training speed of the full-size Pengi on the CPU: one training step.
 
 The ``pengi_base`` release architecture with random weights
-(``hparams/pengi_base.yaml``, nothing downloaded), GPT-2 and the CLIP text
-model frozen as in the paper, batch 4 (7 s clips at 44.1 kHz, the 40-token
+(``pengi_sb/hparams/pengi_base.yaml``, nothing downloaded), GPT-2 and the CLIP
+text model frozen as in the paper, batch 4 (7 s clips at 44.1 kHz, the 40-token
 prompt the release pads to, 24 target tokens), fp32. A step is
 ``PengiBrain.fit_batch``: forward, target-only cross-entropy, backward,
 gradient clipping and the AdamW update of the 134.5M trainable parameters.
@@ -54,7 +54,8 @@ def build_brain(batch_size, seed=0):
     from pengi_sb.data.pipeline import PengiBatch
 
     torch.manual_seed(seed)
-    with open(os.path.join(ROOT, "hparams", "pengi_base.yaml")) as f:
+    with open(os.path.join(ROOT, "pengi_sb", "hparams",
+                           "pengi_base.yaml")) as f:
         hparams = load_hyperpyyaml(f)
     model = hparams["model"]
     brain = PengiBrain(

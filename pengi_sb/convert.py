@@ -32,8 +32,9 @@ import zipfile
 import torch
 from hyperpyyaml import load_hyperpyyaml, resolve_references
 
-HPARAMS_DIR = os.path.join(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))), "hparams")
+# the model definitions, installed with the package (package data)
+HPARAMS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           "hparams")
 VARIANTS = ("base", "base_no_text_enc")
 MODULE_NAMES = ("audio_encoder", "prompt_encoder", "audio_mapper",
                 "prompt_mapper", "prefix_lm")
@@ -232,7 +233,7 @@ def convert(release_path, out_dir, variant=None, hparams_file=None,
     variant : str, optional
         ``base`` or ``base_no_text_enc``; detected from the file if None.
     hparams_file : str, optional
-        Architecture yaml; default ``hparams/pengi_<variant>.yaml``.
+        Architecture yaml; default ``pengi_sb/hparams/pengi_<variant>.yaml``.
     overrides : dict, optional
         hparams overrides (other sizes, e.g. the golden tiny models).
 
@@ -296,7 +297,8 @@ def main(argv=None):
     parser.add_argument("--variant", choices=VARIANTS, default=None,
                         help="architecture (detected from the file if unset)")
     parser.add_argument("--hparams", default=None,
-                        help="architecture yaml (default hparams/pengi_<variant>.yaml)")
+                        help="architecture yaml (default "
+                        "pengi_sb/hparams/pengi_<variant>.yaml)")
     args = parser.parse_args(argv)
     try:
         model = convert(args.release, args.out_dir, args.variant, args.hparams)

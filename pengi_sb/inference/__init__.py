@@ -5,10 +5,15 @@
 the command line.
 """
 
-from pengi_sb.inference.interface import (
-    ClassificationResult,
-    GenerationResult,
-    Pengi,
-)
-
 __all__ = ["ClassificationResult", "GenerationResult", "Pengi"]
+
+
+def __getattr__(name):
+    """``Pengi`` and its result classes, imported on first use (so that the
+    command line's ``--help`` does not load torch and SpeechBrain)."""
+    if name in __all__:
+        from pengi_sb.inference import interface
+
+        return getattr(interface, name)
+    raise AttributeError(f"module 'pengi_sb.inference' has no attribute "
+                         f"'{name}'")

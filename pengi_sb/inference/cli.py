@@ -41,10 +41,10 @@ import os
 import re
 import sys
 
-import torch
-from tqdm import tqdm
-
 from pengi_sb import __version__
+
+# torch, tqdm and the model are imported where they are used, so that
+# ``--help`` and usage errors answer at once
 
 EXIT_OK, EXIT_SKIPPED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 PRECISIONS = ("fp32", "bf16", "fp16")
@@ -370,6 +370,8 @@ def resolve_device(name):
     """
     if name != "auto":
         return name
+    import torch
+
     if torch.cuda.is_available():
         return "cuda"
     mps = getattr(torch.backends, "mps", None)
@@ -486,6 +488,8 @@ class RowWriter:
 def _read_batch(pengi, paths):
     """Each file read once: ``(paths, wavs [B, T], lens [B])`` of the
     readable ones, and ``{path: error}`` of the others."""
+    import torch
+
     good, waves, bad = [], [], {}
     for path in paths:
         try:
@@ -525,6 +529,8 @@ def run_files(args, pengi=None, stream=None, stdin=None):
     todo = [f for f in files if f not in done]
     if pengi is None:
         pengi = load_model(args)
+    from tqdm import tqdm
+
     writer = RowWriter(args.output, args.columns, stream, keep)
     rows, failed = list(keep), 0
     bar = tqdm(total=len(todo), unit="file", file=sys.stderr,

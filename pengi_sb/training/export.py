@@ -4,8 +4,8 @@ Writes the layout that :mod:`pengi_sb.convert` writes for the release
 checkpoints, so that ``pengi_sb.inference.Pengi.from_hparams(source=DIR)``
 loads a model trained with this plugin the same way::
 
-    DIR/hyperparams.yaml     the model definition (hparams/pengi_*.yaml with
-                             the training run's overrides applied), resolved:
+    DIR/hyperparams.yaml     the model definition (pengi_sb/hparams/pengi_*.yaml
+                             with the training run's overrides applied), resolved:
                              no !ref to the training file, no !include
     DIR/<module>.ckpt        one state dict per entry of its ``modules``
                              (audio_encoder, prompt_encoder if any,
@@ -16,8 +16,8 @@ loads a model trained with this plugin the same way::
                              (``!new:sentencepiece.SentencePieceProcessor``)
 
 The model definition is the sub-tree ``model_key`` of the training hparams
-file (the recipes ``!include`` hparams/pengi_*.yaml as ``arch``), or the
-whole file with ``model_key=None``.
+file (the recipes ``!include`` pengi_sb/hparams/pengi_*.yaml as ``arch``), or
+the whole file with ``model_key=None``.
 
 Example
 -------
@@ -98,7 +98,7 @@ def model_definition(hparams_file, overrides=None, model_key="arch"):
     if not isinstance(tree, dict) or "modules" not in tree:
         raise ExportError(
             f"the model definition in {hparams_file} has no 'modules:' "
-            "mapping (see hparams/pengi_base.yaml)"
+            "mapping (see pengi_sb/hparams/pengi_base.yaml)"
         )
     return tree
 
@@ -178,7 +178,8 @@ def _copy_tokenizer(tree, tokenizer_file, out_dir):
         raise ExportError(
             "a SentencePiece model needs 'tokenizer: "
             "!new:sentencepiece.SentencePieceProcessor' in its definition and "
-            "in the pretrainer's loadables (see hparams/pengi_small.yaml)"
+            "in the pretrainer's loadables (see "
+            "pengi_sb/hparams/pengi_small.yaml)"
         )
     shutil.copyfile(tokenizer_file, os.path.join(out_dir, TOKENIZER_CKPT))
     for key in keys:
