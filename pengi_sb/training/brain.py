@@ -38,7 +38,8 @@
 Hparams the Brain reads (all optional except ``model`` in ``modules``):
 ``lr_annealing`` (a scheduler), ``epoch_counter``, ``train_logger``,
 ``keep_checkpoints``, ``valid_generate_every``, ``test_generate``,
-``search`` (``beam`` / ``greedy``), ``beam_size``, ``max_decode_len``,
+``search`` (``beam`` / ``greedy`` / ``sample``: the ``method`` of
+:func:`pengi_sb.decoding.search.decode`), ``beam_size``, ``max_decode_len``,
 ``caption_metrics`` (names), ``caption_tokenize``, ``output_folder``,
 ``max_target_tokens``, ``contrastive_weight``, ``contrastive_tasks``,
 ``contrastive_label_tasks``.
@@ -59,9 +60,9 @@ from speechbrain.utils.logger import get_logger
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
-from pengi_sb.data.audio import average_windows
+from pengi_sb.data.audio import embed_windows
 from pengi_sb.data.pipeline import PengiDataset, collate_batch
-from pengi_sb.decoding.search import beam_search, greedy_search
+from pengi_sb.decoding.search import DECODING_METHODS, decode
 from pengi_sb.lobes.pengi import PengiModel
 from pengi_sb.training.contrastive_texts import contrastive_texts
 from pengi_sb.metrics import accuracy, caption_metrics, normalize_answer
@@ -139,6 +140,10 @@ class PengiBrain(sb.core.Brain):
                 "PengiBrain needs the PengiModel in modules as 'model' "
                 f"(got {list(self.modules)})"
             )
+        search = self._hp("search", "beam")
+        if search not in DECODING_METHODS:
+            raise ValueError(f"hparams 'search' must be one of "
+                             f"{DECODING_METHODS}, not {search!r}")
         self._share_debug_checkpoints()
         self.tokenizer = tokenizer
         self.resumed_at = None
@@ -186,12 +191,12 @@ class PengiBrain(sb.core.Brain):
         self._generating = generating
 
     def prefix(self, batch):
-        """Prefix embeddings ``[B, 2P, E]`` of a batch; the audio embeddings
-        of several windows of one clip are averaged."""
+        """Prefix embeddings ``[B, 2P, E]`` of an evaluation batch; the
+        audio embeddings of several windows of one clip are averaged
+        (:func:`~pengi_sb.data.audio.embed_windows`, as in inference)."""
         model = self.model
-        audio = model.encode_audio(batch.wav)  # [N, d]
-        if not batch.one_window_each:
-            audio = average_windows(audio, batch.wav_owner, len(batch))
+        audio = embed_windows(model.encode_audio, batch.wav, batch.wav_owner,
+                              len(batch))  # [B, d]
         return model.prefix_from_audio_embedding(audio, batch.prompt_ids,
                                                  batch.prompt_mask)
 
@@ -250,18 +255,12 @@ class PengiBrain(sb.core.Brain):
     def _generate(self, prefix, batch):
         if self.tokenizer is None:
             raise ValueError("PengiBrain needs tokenizer= to generate text")
-        stop = self.tokenizer.stop_token_id
-        max_len = int(self._hp("max_decode_len", 30))
-        lm = self.model.prefix_lm
-        if self._hp("search", "beam") == "greedy":
-            hyps = greedy_search(lm, prefix, max_len=max_len,
-                                 stop_token_id=stop)
-        else:
-            beams = beam_search(lm, prefix, beam_size=int(
-                self._hp("beam_size", 3)), max_len=max_len,
-                stop_token_id=stop)
-            hyps = [b[0] for b in beams]
-        for i, hyp in enumerate(hyps):
+        clips = decode(self.model.prefix_lm, prefix,
+                       self._hp("search", "beam"),
+                       stop_token_id=self.tokenizer.stop_token_id,
+                       max_len=int(self._hp("max_decode_len", 30)),
+                       beam_size=int(self._hp("beam_size", 3)))
+        for i, hyp in enumerate(clip[0] for clip in clips):
             self.generated.append({
                 "id": batch.ids[i], "task": batch.tasks[i],
                 "prompt": batch.prompts[i],
@@ -321,6 +320,12 @@ class PengiBrain(sb.core.Brain):
         logger.info("optimizing %.2fM of %.2fM parameters", n / 1e6,
                     total / 1e6)
 
+    # SpeechBrain 1.1 has no public hook for how modules are wrapped for
+    # DDP: Brain.on_fit_start calls the private _wrap_distributed, which
+    # always converts BatchNorm to SyncBatchNorm, and SyncBatchNorm refuses
+    # CPU tensors. Overriding on_fit_start instead would mean copying its
+    # compile / optimizer / recovery sequence, so this one private method
+    # is overridden, for CPU DDP only.
     def _wrap_distributed(self):
         """DDP; on CPU without SyncBatchNorm, which needs a GPU (each
         process keeps its own BatchNorm statistics, as DDP's buffer
@@ -339,7 +344,10 @@ class PengiBrain(sb.core.Brain):
                         **loader_kwargs):
         """SpeechBrain's loaders, with :func:`collate_batch` for a
         :class:`PengiDataset`; the training set is kept to draw each
-        epoch's windows."""
+        epoch's windows, and a training sampler of its own with
+        ``set_epoch`` (a ``WeightedEpochSampler``) becomes
+        ``train_sampler``, whose ``set_epoch`` ``sb.Brain`` calls every
+        epoch (it does so only for samplers it made or wrapped itself)."""
         if isinstance(dataset, PengiDataset):
             loader_kwargs.setdefault("collate_fn", collate_batch)
         if stage == sb.Stage.TRAIN:
@@ -353,17 +361,10 @@ class PengiBrain(sb.core.Brain):
                                          **loader_kwargs)
         if stage == sb.Stage.TRAIN:
             self._train_batches = len(loader)
+            sampler = loader_kwargs.get("sampler")
+            if self.train_sampler is None and hasattr(sampler, "set_epoch"):
+                self.train_sampler = sampler
         return loader
-
-    def _train_loader_specifics(self, dataset, loader_kwargs):
-        loader_kwargs = super()._train_loader_specifics(dataset,
-                                                        loader_kwargs)
-        sampler = loader_kwargs.get("sampler")
-        if self.train_sampler is None and hasattr(sampler, "set_epoch"):
-            # sb.Brain calls set_epoch only on samplers it made itself
-            # (or wrapped for DDP): a WeightedEpochSampler needs it too
-            self.train_sampler = sampler
-        return loader_kwargs
 
     def fit(self, epoch_counter, train_set, valid_set=None, progressbar=None,
             train_loader_kwargs=None, valid_loader_kwargs=None):
