@@ -17,7 +17,8 @@ key. Here the known legacy entries are dropped, keys are mapped explicitly,
 HTS-AT's stored index/mask buffers are checked against the ones the
 architecture computes, and any other unexpected or missing key stops the
 conversion with an error that names it. Sizes come from the hparams file
-(and ``--override``), and every tensor's shape is checked against it.
+(``--hparams``, or ``overrides=`` of :func:`convert`), and every tensor's
+shape is checked against it.
 
 Authors
  * pengi-sb developers 2026
@@ -198,8 +199,9 @@ def load_into_model(model, mapped, derived):
              for k, v in mapped.items() if v.shape != own[k].shape]
     if wrong:
         raise ConversionError(
-            "checkpoint sizes differ from the hparams (fix the hparams or "
-            f"--override): {_show(wrong)}"
+            "checkpoint sizes differ from the hparams (give an hparams "
+            "file of the right sizes with --hparams, or overrides= to "
+            f"convert()): {_show(wrong)}"
         )
     buffers = dict(model.named_buffers())
     for key, value in derived.items():

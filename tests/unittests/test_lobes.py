@@ -95,6 +95,26 @@ def test_pengi_forward_loss_and_mask(with_prompt_encoder):
     assert torch.isclose(loss, per_token[mask.reshape(-1) == 1].mean())
 
 
+def test_prefix_is_joined_and_extended_in_one_place():
+    """Training's prefix (from prompt ids) equals the one the interface
+    builds from a precomputed prompt prefix; extra text is appended after
+    it, left-padded, and the padding is masked."""
+    model = tiny_pengi().eval()
+    audio = torch.randn(2, 24)
+    prompt = torch.randint(3, 40, (2, 6))
+    from_ids = model.prefix_from_audio_embedding(audio, prompt)
+    prompt_prefix = model.prompt_prefix(model.encode_prompt(prompt))
+    assert torch.equal(from_ids, model.join_prefix(audio, prompt_prefix))
+    extended, mask = model.extend_prefix(from_ids, [[5, 6, 7], []])
+    assert extended.shape == (2, 20 + 3, 16)
+    assert mask.tolist() == [[1] * 23, [0] * 3 + [1] * 20]
+    assert torch.equal(extended[0, :20], from_ids[0])
+    assert torch.equal(extended[0, 20:],
+                       model.prefix_lm.embed_tokens(torch.tensor([5, 6, 7])))
+    assert torch.equal(extended[1, 3:], from_ids[1])
+    assert bool((extended[1, :3] == 0).all())
+
+
 def test_audio_encoder_composition():
     enc = AudioEncoder(
         LogMelFrontEnd(sample_rate=16000, n_fft=512, hop_length=160, n_mels=16),
