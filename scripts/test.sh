@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# The test command: sets up the environment, then runs the whole suite
-# (unit tests, doctests, golden conformance, recipe and integration tests).
+# The test command: sets up the environment (each part checked first; root
+# is asked for only to install a missing Debian package or Java), then runs
+# the whole suite (unit tests, doctests, golden conformance, the user's
+# non-editable install, recipe and integration tests).
+# Under CI=true a missing Java fails the METEOR/PTB metric tests instead of
+# skipping them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh --audio

@@ -2,8 +2,10 @@
 # ############################################################################
 # Installs the Debian packages the LocalSounds corpus is built from.
 #
-#   sudo bash recipes/LocalSounds/install_sources.sh [--small]
+#   bash recipes/LocalSounds/install_sources.sh [--small]
 #
+# Checks first and runs as a normal user when every package is installed;
+# root (sudo, when not root) is asked for only to install the missing ones.
 # Idempotent: packages already installed are left alone, and `apt-get update`
 # runs only when a package is unknown to the package lists or an install
 # fails on stale lists. --small leaves out hydrogen-drumkits (142 MB
@@ -20,7 +22,7 @@ for arg in "$@"; do
     case "$arg" in
         --small) SMALL=1 ;;
         -h|--help)
-            sed -n '3,12p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'
             exit 0 ;;
         *)
             echo "install_sources.sh: unknown option '$arg' (use --small or --help)" >&2
@@ -49,9 +51,16 @@ if [ "$SMALL" -eq 0 ]; then
     PACKAGES+=(hydrogen-drumkits)
 fi
 
-[ "$(id -u)" -eq 0 ] || fail "run as root, e.g. sudo bash $0"
-command -v apt-get >/dev/null 2>&1 \
-    || fail "apt-get not found: the LocalSounds sources are Debian/Ubuntu packages"
+# Runs a command as root: directly when root, else through sudo.
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        fail "installing needs root and sudo is not installed: run as root, bash $0"
+    fi
+}
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
@@ -71,25 +80,28 @@ done
 if [ "${#MISSING[@]}" -eq 0 ]; then
     echo "install_sources.sh: all ${#PACKAGES[@]} packages are installed already"
 else
+    command -v apt-get >/dev/null 2>&1 \
+        || fail "apt-get not found: the LocalSounds sources are Debian/Ubuntu packages"
     echo "install_sources.sh: to install: ${MISSING[*]}"
+    [ "$(id -u)" -eq 0 ] || echo "install_sources.sh: root is needed to install them (sudo)"
     UPDATED=0
     for pkg in "${MISSING[@]}"; do
         if ! has_candidate "$pkg"; then
             echo "install_sources.sh: '$pkg' is not in the package lists: running apt-get update"
-            apt-get update -q || fail "apt-get update failed"
+            as_root apt-get update -q || fail "apt-get update failed"
             UPDATED=1
             break
         fi
     done
     install() {
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
             --no-install-recommends "${MISSING[@]}"
     }
     start=$(date +%s)
     if ! install; then
         [ "$UPDATED" -eq 0 ] || fail "apt-get install failed for: ${MISSING[*]}"
         echo "install_sources.sh: install failed, retrying after apt-get update"
-        apt-get update -q || fail "apt-get update failed"
+        as_root apt-get update -q || fail "apt-get update failed"
         install || fail "apt-get install failed for: ${MISSING[*]}"
     fi
     echo "install_sources.sh: installed in $(( $(date +%s) - start )) s"
