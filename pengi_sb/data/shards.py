@@ -1,80 +1,36 @@
-"""Tar shards of a (mixed) corpus, and a resumable streaming reader.
+"""WebDataset shards of a (mixed) corpus: written with ``webdataset``, read
+by index with ``wids``, in a resumable, rank-exact epoch order.
 
-Training on millions of clips over several machines reads the corpus as
-a few thousand large sequential files instead of millions of small ones.
-This module writes such shards and streams them back, split over DDP
-ranks and DataLoader workers, with a position that survives a restart.
+The tar format, its writer and its indexed reader are the webdataset
+project's; this module adds what is Pengi's: model windows with their
+manifest fields, the mixture quotas of an epoch, and an epoch order that
+every rank computes alone and SpeechBrain's checkpointer resumes
+mid-epoch. ``recipes/Pretrain/SHARDS.md`` explains the choices.
 
-Writing (``python -m pengi_sb.data.shards write``, or :func:`write_shards`)
--------------------------------------------------------------------------
-Every manifest item is read with :func:`pengi_sb.data.audio.load_audio`
-(resampled to ``sample_rate``, mono) and cut into windows of
-``window_seconds`` (:func:`pengi_sb.data.audio.window_waveform`, a hop of
-``hop_seconds``, the last window ending at the last sample); a clip
-shorter than a window is stored as is and tiled when read. Each window is
-one sample of a WebDataset-format tar (plain USTAR, written with
-:mod:`tarfile`)::
-
-    <key>.json   the item's fields (task, prompt, target, labels, ...)
-                 + id, item_id, window, windows, sample_rate, num_samples
-    <key>.flac   16-bit FLAC      (--format flac)
-    <key>.pcm    16-bit little-endian samples (--format pcm)
-
-Each dataset of a mixture gets its own shards ``<dataset>-NNNNNN.tar``
-(items shuffled with ``seed`` first), each with a ``.idx`` sidecar (the
-byte offset of every sample, int64), and ``index.json`` lists the shards,
-their sample counts, the datasets with their weights, and the items
-whose audio could not be read (skipped, with the reason).
-
-Reading (:class:`ShardStream`, :class:`ShardLoader`)
-----------------------------------------------------
-An epoch is a deterministic function of ``(seed, epoch)``:
-
-1. quotas: dataset ``d`` (``N_d`` samples) contributes ``n_d`` samples,
-   ``epoch_size`` split by the weights (default: the index's mixture
-   weights; one dataset alone: every sample once). Its samples are cut
-   into blocks (``block_size`` consecutive samples of a shard) and laid
-   out as an endless sequence of passes, each pass a new permutation of
-   the blocks. With ``n_d < N_d``, epoch ``e`` takes samples
-   ``[e n_d, (e + 1) n_d)`` of that sequence: a down-weighted dataset is
-   covered over several epochs without repeats. With ``n_d >= N_d`` an
-   epoch gets ``n_d // N_d`` whole passes (each in a fresh order) plus
-   the remainder taken the same way: each sample ``k`` or ``k + 1``
-   times per epoch;
-2. the blocks of all datasets are shuffled together, then cut into
-   ``world_size`` equal parts (padded by wrapping around, as
-   ``DistributedSampler`` does, so that every rank gets the same number
-   of samples and batches) and each part into ``num_workers`` parts;
-3. each (rank, worker) reads its blocks in order (one seek per block,
-   then sequential reads) through a shuffle buffer of ``buffer_size``
-   samples whose random picks are seeded by ``(seed, epoch, rank,
-   worker)``.
-
-The order of every (rank, worker) is therefore known from indices alone.
-The position saved in a checkpoint is the number of samples each worker
-of each rank *delivered to the training loop* (counted in the main
-process by :class:`ShardLoader`, so samples prefetched by workers but not
-used are not counted); on resume each worker replays its order from the
-sample indices, skips what was delivered, re-reads only the samples that
-were sitting in the shuffle buffer, and goes on: no sample is repeated or
-lost. Resuming needs the same shards, options, world size and number of
-workers (checked, with a clear error).
-
-:class:`ShardStream` is a SpeechBrain recoverable (save/load hooks, every
-rank saves its own position), so ``checkpointer.add_recoverable(
-"train_stream", stream)`` is all a recipe needs. Its samples are dicts in
-the form of :class:`pengi_sb.data.pipeline.PengiDataset` examples before
-tokenisation: ``id``, ``sig`` (``[1, window]`` float32), ``task``,
-``prompt``, ``target``, ``references`` and the manifest's other fields;
-pass ``transform`` to add token ids in the workers.
+* Writing (:func:`write_shards`, ``python -m pengi_sb.data.shards
+  write``): each item is resampled, cut into windows, and each window
+  written by ``webdataset.ShardWriter`` as ``<key>.json`` (the item's
+  fields + ``id``, ``item_id``, ``window``, ``num_samples``...) and
+  ``<key>.flac`` or ``<key>.npy`` (16-bit), one dataset per run of
+  shards ``<dataset>-NNNNNN.tar``; ``index.json`` is a ``wids`` shard
+  index (``wids_version``, ``shardlist`` of ``url`` / ``nsamples``)
+  whose ``pengi`` entry holds the rate, window, mixture weights and the
+  skipped items.
+* Reading: :class:`ShardDataset` (sample ``i`` of the index, through
+  ``wids``' memory-mapped tar index; shards local, ``file://``, or
+  downloaded once from ``http(s)://`` / ``pipe:`` URLs) ordered by
+  :class:`ShardSampler` (quotas per dataset, blocks of a shard shuffled
+  together, ``ceil(total / world_size)`` consecutive positions per
+  rank), through :func:`make_shard_loader` (SpeechBrain's
+  ``SaveableDataLoader``: the checkpoint holds the batches delivered,
+  skipped on recovery without reading them).
 
 Example
 -------
 >>> import os, tempfile
->>> from itertools import islice
+>>> import numpy as np, soundfile
 >>> from pengi_sb.data.manifest import make_item
 >>> tmp = tempfile.mkdtemp()
->>> import numpy as np, soundfile
 >>> for i in range(4):
 ...     soundfile.write(os.path.join(tmp, f"{i}.wav"),
 ...                     np.full(8000 * (i + 1), 0.1, "float32"), 8000)
@@ -84,48 +40,45 @@ Example
 >>> index = write_shards(items, os.path.join(tmp, "shards"),
 ...                      sample_rate=8000, window_seconds=2.0,
 ...                      items_per_shard=3)
->>> index["total"], len(index["shards"])
-(6, 2)
->>> stream = ShardStream(os.path.join(tmp, "shards"), seed=1)
->>> ids = sorted(x["id"] for x in stream)
->>> ids
+>>> index["pengi"]["total"], [s["nsamples"] for s in index["shardlist"]]
+(6, [3, 3])
+>>> dataset = ShardDataset(os.path.join(tmp, "shards"))
+>>> sampler = ShardSampler(dataset.index, seed=1)
+>>> sorted(dataset[i]["id"] for i in sampler)
 ['c0', 'c1', 'c2@0', 'c2@1', 'c3@0', 'c3@1']
->>> stream.state_dict()["epoch"], stream.state_dict()["delivered"]
-(1, {})
->>> first = [x["id"] for x in islice(stream, 2)]
->>> stream.state_dict()["delivered"]
-{'0': 2}
->>> rest = [x["id"] for x in ShardStream(
-...     os.path.join(tmp, "shards"), seed=1, state=stream.state_dict())]
->>> sorted(first + rest) == ids
-True
+>>> dataset[0]["sig"].shape
+torch.Size([1, 16000])
 
 Authors
  * pengi-sb developers 2026
 """
 
 import argparse
+import contextlib
+import hashlib
 import io
 import json
-import math
 import multiprocessing
 import os
 import random
 import re
-import tarfile
+import shutil
 import zlib
-from typing import NamedTuple
 
 import numpy as np
 import soundfile
 import torch
+import webdataset
+from speechbrain.dataio.dataloader import make_dataloader
 from speechbrain.utils.checkpoints import (
     mark_as_loader,
     mark_as_saver,
     register_checkpoint_hooks,
 )
 from speechbrain.utils.logger import get_logger
-from torch.utils.data import DataLoader, IterableDataset, get_worker_info
+from torch.utils.data import Dataset, Sampler
+from wids.wids import IndexedTarSamples
+from wids.wids_lru import LRUCache
 
 from pengi_sb.data.audio import (
     AudioError,
@@ -140,19 +93,21 @@ logger = get_logger(__name__)
 __all__ = [
     "FORMATS",
     "INDEX_FILE",
+    "ShardDataset",
     "ShardError",
-    "ShardLoader",
-    "ShardStream",
+    "ShardSampler",
+    "epoch_blocks",
     "item_windows",
-    "keep_examples",
+    "make_shard_loader",
+    "rank_indices",
     "read_index",
     "window_example",
     "write_shards",
 ]
 
-FORMATS = ("flac", "pcm")
+FORMATS = ("flac", "npy")
 INDEX_FILE = "index.json"
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # of the "pengi" entry; 1 was the tar + .idx engine
 PCM_SCALE = 32768.0
 # Manifest fields replaced by the window's own (the audio is cut already).
 SOURCE_FIELDS = ("wav", "duration", "start", "stop")
@@ -213,7 +168,8 @@ def window_example(fields, wav, window):
     dict
         ``fields`` + ``sig`` ``[1, window]`` and ``references`` (None when
         the item has none), the form of a
-        :class:`pengi_sb.data.pipeline.PengiDataset` example before tokenisation.
+        :class:`pengi_sb.data.pipeline.PengiDataset` example before
+        tokenisation.
     """
     example = dict(fields)
     example["sig"] = tile_to_length(wav, window).unsqueeze(0)
@@ -236,31 +192,26 @@ def _window_fields(item_id, item, k, n, samples, sample_rate):
     return fields
 
 
-def _quantize(wav):
-    data = np.clip(np.round(wav.numpy() * PCM_SCALE), -PCM_SCALE,
-                   PCM_SCALE - 1)
-    return data.astype("<i2")
-
-
 def _encode(wav, sample_rate, fmt):
-    data = _quantize(wav)
-    if fmt == "pcm":
-        return data.tobytes()
+    """``[T]`` float tensor -> the bytes of a ``.flac`` or ``.npy`` member."""
+    data = np.clip(np.round(wav.numpy() * PCM_SCALE), -PCM_SCALE,
+                   PCM_SCALE - 1).astype("<i2")
     buf = io.BytesIO()
-    soundfile.write(buf, data, sample_rate, format="FLAC", subtype="PCM_16")
+    if fmt == "npy":
+        np.save(buf, data)
+    else:
+        soundfile.write(buf, data, sample_rate, format="FLAC",
+                        subtype="PCM_16")
     return buf.getvalue()
 
 
-def _decode(data, fmt, name):
-    try:
-        if fmt == "pcm":
-            samples = np.frombuffer(data, dtype="<i2").astype(np.float32)
-            return torch.from_numpy(samples / np.float32(PCM_SCALE))
-        samples, _ = soundfile.read(io.BytesIO(data), dtype="float32")
-        return torch.from_numpy(samples)
-    except (RuntimeError, soundfile.LibsndfileError, ValueError) as err:
-        raise ShardError(f"sample {name} cannot be decoded ({err}); the "
-                         "shard is damaged: write it again") from None
+def decode_audio(data, fmt):
+    """The bytes of a ``.flac`` / ``.npy`` member -> ``[T]`` float32."""
+    if fmt == "npy":
+        samples = np.load(io.BytesIO(data)).astype(np.float32)
+        return torch.from_numpy(samples / np.float32(PCM_SCALE))
+    samples, _ = soundfile.read(io.BytesIO(data), dtype="float32")
+    return torch.from_numpy(samples)
 
 
 def _encode_item(task):
@@ -270,12 +221,10 @@ def _encode_item(task):
         wavs = item_windows(item, sample_rate, window, hop)
     except AudioError as err:
         return "error", item_id, str(err)
-    out = []
-    for k, wav in enumerate(wavs):
-        fields = _window_fields(item_id, item, k, len(wavs), wav.shape[-1],
-                                sample_rate)
-        out.append((fields, _encode(wav, sample_rate, fmt)))
-    return "ok", item_id, out
+    return "ok", item_id, [
+        (_window_fields(item_id, item, k, len(wavs), wav.shape[-1],
+                        sample_rate), _encode(wav, sample_rate, fmt))
+        for k, wav in enumerate(wavs)]
 
 
 def _init_pool_worker():
@@ -283,64 +232,50 @@ def _init_pool_worker():
 
 
 # ---------------------------------------------------------------- writing
-class _ShardWriter:
-    """Writes one dataset's samples into ``<prefix>-NNNNNN.tar`` files."""
-
-    def __init__(self, folder, dataset, fmt, max_bytes, max_items):
-        self.folder, self.dataset, self.fmt = folder, dataset, fmt
-        self.prefix = _safe_name(dataset)
-        self.max_bytes, self.max_items = max_bytes, max_items
-        self.shards, self.serial = [], 0
-        self.tar = None
-
-    def _open(self):
-        name = f"{self.prefix}-{len(self.shards):06d}.tar"
-        self.path = os.path.join(self.folder, name)
-        self.tar = tarfile.open(self.path, "w", format=tarfile.USTAR_FORMAT)
-        self.offsets = []
-        self.shards.append({"path": name, "dataset": self.dataset})
-
-    def _add(self, name, data):
-        info = tarfile.TarInfo(name)
-        info.size = len(data)
-        info.mtime = 0
-        info.mode = 0o644
-        self.tar.addfile(info, io.BytesIO(data))
-
-    def add(self, fields, audio):
-        if self.tar is None:
-            self._open()
-        key = f"{self.prefix}_{self.serial:09d}"
-        self.serial += 1
-        fields = dict(fields, key=key)
-        self.offsets.append(self.tar.offset)
-        self._add(f"{key}.json", json.dumps(fields, ensure_ascii=False)
-                  .encode("utf-8"))
-        self._add(f"{key}.{self.fmt}", audio)
-        if len(self.offsets) >= (self.max_items or math.inf) or (
-            self.tar.offset >= self.max_bytes
-        ):
-            self.close()
-
-    def close(self):
-        if self.tar is None:
-            return
-        self.tar.close()
-        np.asarray(self.offsets, dtype="<i8").tofile(self.path + ".idx")
-        self.shards[-1].update(count=len(self.offsets),
-                               bytes=os.path.getsize(self.path))
-        self.tar = None
-
-
 def _safe_name(name):
     return re.sub(r"[^A-Za-z0-9_-]", "_", str(name)) or "data"
+
+
+class _DatasetWriter:
+    """One dataset's ``webdataset.ShardWriter``, opened at its first
+    sample (no empty shard), recording each closed shard."""
+
+    def __init__(self, out_dir, name, fmt, max_bytes, max_count):
+        self.out_dir, self.name, self.fmt = out_dir, name, fmt
+        self.prefix = _safe_name(name)
+        self.limits = {"maxsize": max_bytes, "maxcount": max_count}
+        self.writer, self.shards, self.serial = None, [], 0
+
+    def _closed(self, fname):
+        self.shards.append({"url": os.path.basename(fname),
+                            "nsamples": self.writer.count,
+                            "filesize": os.path.getsize(fname),
+                            "dataset": self.name})
+
+    def add(self, fields, audio):
+        if self.writer is None:
+            pattern = os.path.join(self.out_dir, f"{self.prefix}-%06d.tar")
+            self.writer = webdataset.ShardWriter(
+                pattern, **self.limits, post=self._closed, verbose=0,
+                encoder=False, mtime=0, user="pengi", group="pengi",
+                mode=0o644)
+        key = f"{self.prefix}_{self.serial:09d}"
+        self.serial += 1
+        self.writer.write({
+            "__key__": key, self.fmt: audio,
+            "json": json.dumps(fields, ensure_ascii=False).encode("utf-8")})
+
+    def close(self):
+        if self.writer is not None:
+            self.writer.close()
+        return self.shards
 
 
 def write_shards(items, out_dir, sample_rate=44100, window_seconds=7.0,
                  hop_seconds=None, fmt="flac", shard_size_mb=256.0,
                  items_per_shard=None, datasets=None, seed=0, shuffle=True,
                  num_workers=0, overwrite=False):
-    """Writes items (a manifest or a mixture) into tar shards + index.
+    """Writes items (a manifest or a mixture) into shards + ``index.json``.
 
     Arguments
     ---------
@@ -356,9 +291,9 @@ def write_shards(items, out_dir, sample_rate=44100, window_seconds=7.0,
     hop_seconds : float, optional
         Hop between the windows of a long clip (default: a window).
     fmt : str
-        ``"flac"`` or ``"pcm"`` (16-bit).
+        ``"flac"`` or ``"npy"`` (16-bit samples either way).
     shard_size_mb : float
-        A shard is closed once it reaches this size.
+        A shard is closed once it reaches this size...
     items_per_shard : int, optional
         ... or this many samples (windows).
     datasets : dict, optional
@@ -369,7 +304,8 @@ def write_shards(items, out_dir, sample_rate=44100, window_seconds=7.0,
     shuffle : bool
         Shuffle the items (else keep the manifest order).
     num_workers : int
-        Processes that read, resample and encode audio (0: in-process).
+        Processes that read, resample and encode audio (0: in-process);
+        the bytes written are the same for any number.
     overwrite : bool
         Replace shards already in ``out_dir``.
 
@@ -383,8 +319,7 @@ def write_shards(items, out_dir, sample_rate=44100, window_seconds=7.0,
     if os.path.exists(os.path.join(out_dir, INDEX_FILE)) and not overwrite:
         raise ShardError(
             f"{out_dir} holds shards already ({INDEX_FILE}); choose another "
-            "--out folder or pass --overwrite"
-        )
+            "--out folder or pass --overwrite")
     os.makedirs(out_dir, exist_ok=True)
     window = int(round(window_seconds * sample_rate))
     hop = int(round((hop_seconds or window_seconds) * sample_rate))
@@ -398,11 +333,10 @@ def write_shards(items, out_dir, sample_rate=44100, window_seconds=7.0,
     unknown = sorted(set(groups) - set(datasets))
     if unknown:
         raise ShardError(f"items of dataset(s) {unknown} have no weight")
-    index = {
-        "version": INDEX_VERSION, "format": fmt, "sample_rate": sample_rate,
-        "window_samples": window, "hop_samples": hop, "shards": [],
-        "datasets": {}, "skipped": [], "total": 0,
-    }
+    meta = {"version": INDEX_VERSION, "format": fmt,
+            "sample_rate": sample_rate, "window_samples": window,
+            "hop_samples": hop, "datasets": {}, "skipped": [], "total": 0}
+    shardlist = []
     pool = None
     if num_workers > 0:
         pool = multiprocessing.get_context("fork").Pool(
@@ -412,8 +346,9 @@ def write_shards(items, out_dir, sample_rate=44100, window_seconds=7.0,
             ids = list(groups[name])
             if shuffle:
                 random.Random(f"{seed}/write/{name}").shuffle(ids)
-            writer = _ShardWriter(out_dir, name, fmt,
-                                  shard_size_mb * 2**20, items_per_shard)
+            writer = _DatasetWriter(out_dir, name, fmt,
+                                    shard_size_mb * 2**20,
+                                    items_per_shard or 10**12)
             tasks = ((i, items[i], sample_rate, window, hop, fmt)
                      for i in ids)
             results = (pool.imap(_encode_item, tasks, chunksize=4) if pool
@@ -423,7 +358,7 @@ def write_shards(items, out_dir, sample_rate=44100, window_seconds=7.0,
                 if status == "error":
                     logger.warning("shards: skipping item '%s': %s",
                                    item_id, payload)
-                    index["skipped"].append({
+                    meta["skipped"].append({
                         "id": item_id, "wav": items[item_id]["wav"],
                         "error": payload})
                     continue
@@ -431,57 +366,230 @@ def write_shards(items, out_dir, sample_rate=44100, window_seconds=7.0,
                 for fields, audio in payload:
                     writer.add(fields, audio)
                     n_windows += 1
-            writer.close()
-            index["shards"].extend(writer.shards)
-            index["datasets"][name] = {
+            shards = writer.close()
+            shardlist.extend(shards)
+            meta["datasets"][name] = {
                 "weight": float(datasets[name]), "items": n_items,
-                "windows": n_windows,
-                "shards": [s["path"] for s in writer.shards]}
-            index["total"] += n_windows
+                "windows": n_windows, "shards": [s["url"] for s in shards]}
+            meta["total"] += n_windows
             logger.info("shards: %s: %d items -> %d windows in %d shards",
-                        name, n_items, n_windows, len(writer.shards))
+                        name, n_items, n_windows, len(shards))
     finally:
         if pool is not None:
             pool.close()
             pool.join()
-    if index["skipped"]:
+    if meta["skipped"]:
         logger.warning("shards: %d item(s) skipped (unreadable audio), "
-                       "listed under 'skipped' in %s", len(index["skipped"]),
+                       "listed under 'skipped' in %s", len(meta["skipped"]),
                        os.path.join(out_dir, INDEX_FILE))
-    if index["total"] == 0:
+    if meta["total"] == 0:
         raise ShardError("no item could be read: nothing was written")
+    index = {"__kind__": "wids-shard-index-v1", "wids_version": 1,
+             "name": os.path.basename(os.path.abspath(out_dir)),
+             "shardlist": shardlist, "pengi": meta}
     with open(os.path.join(out_dir, INDEX_FILE), "w", encoding="utf-8") as f:
         json.dump(index, f, indent=1, ensure_ascii=False)
     return index
 
 
-def read_index(path):
-    """Reads ``index.json`` (``path`` is the file or its folder).
+# ---------------------------------------------------------------- URLs
+def _is_remote(url):
+    return url.startswith("pipe:") or "://" in url and not url.startswith(
+        "file://")
+
+
+def _local_path(url):
+    return re.sub(r"^file://", "", url)
+
+
+def read_index(source, url_template=None):
+    """Reads a shard index and resolves its shard URLs.
+
+    Arguments
+    ---------
+    source : str
+        A shard folder, its ``index.json``, a ``file://`` or
+        ``http(s)://`` URL of the index, or a ``pipe:`` command that
+        prints it.
+    url_template : str, optional
+        How a shard's name becomes its URL, with ``{name}``, e.g.
+        ``"pipe:aws s3 cp s3://bucket/pretrain/{name} -"``. Default: the
+        shard's name beside the index (a ``pipe:`` index needs one).
 
     Returns
     -------
     dict
-        The index, with ``root`` (the folder of the shards) added.
+        The index; every ``shardlist`` entry gets its resolved ``url``
+        (the written name stays in ``name``).
     """
-    if os.path.isdir(path):
-        path = os.path.join(path, INDEX_FILE)
-    if not os.path.isfile(path):
-        raise ShardError(f"no shard index at {path}: write the shards with "
-                         "python -m pengi_sb.data.shards write")
-    with open(path, encoding="utf-8") as f:
-        index = json.load(f)
-    if index.get("version") != INDEX_VERSION:
-        raise ShardError(f"{path}: unknown index version "
-                         f"{index.get('version')}; write the shards again")
-    index["root"] = os.path.dirname(os.path.abspath(path))
+    if not _is_remote(source):
+        path = _local_path(source)
+        if os.path.isdir(path):
+            path = os.path.join(path, INDEX_FILE)
+        if not os.path.isfile(path):
+            raise ShardError(f"no shard index at {path}: write the shards "
+                             "with python -m pengi_sb.data.shards write")
+        with open(path, encoding="utf-8") as f:
+            index = json.load(f)
+        base = os.path.dirname(os.path.abspath(path))
+    else:
+        try:
+            with webdataset.gopen(source, "rb") as f:
+                index = json.loads(f.read().decode("utf-8"))
+        except (OSError, ValueError) as err:
+            raise ShardError(f"cannot read the shard index {source} "
+                             f"({err}): check the URL or command") from None
+        base = None if source.startswith("pipe:") else source.rsplit("/", 1)[0]
+    meta = index.get("pengi", {})
+    if index.get("wids_version") != 1 or meta.get("version") != INDEX_VERSION:
+        raise ShardError(
+            f"{source}: not a shard index of this version (the shards were "
+            "written by another pengi_sb or tool): write them again with "
+            "python -m pengi_sb.data.shards write")
+    for shard in index["shardlist"]:
+        name = shard.setdefault("name", shard["url"])
+        if url_template:
+            shard["url"] = url_template.format(name=name)
+        elif not (_is_remote(name) or os.path.isabs(_local_path(name))):
+            if base is None:
+                raise ShardError(
+                    f"the shard index {source} comes from a pipe: command, "
+                    "so its shard names have no folder: pass url_template "
+                    "(e.g. 'pipe:aws s3 cp s3://bucket/pretrain/{name} -')")
+            shard["url"] = (os.path.join(base, name) if not _is_remote(base)
+                            else f"{base}/{name}")
     return index
 
 
-# ---------------------------------------------------------------- planning
+# ---------------------------------------------------------------- reading
+class ShardDataset(Dataset):
+    """Sample ``i`` of a shard index, read by ``wids``' indexed tar reader.
+
+    Arguments
+    ---------
+    index : str or dict
+        A shard folder / index URL (see :func:`read_index`) or an index
+        it returned.
+    transform : callable, optional
+        Applied to every sample dict (e.g. tokenisation; runs in the
+        DataLoader workers).
+    url_template : str, optional
+        See :func:`read_index`.
+    cache_dir : str, optional
+        Where remote shards (``http(s)://``, ``pipe:``) are downloaded
+        (default: ``$PENGI_SHARD_CACHE``, else ``<tmp>/pengi_shards``).
+        Local shards are read in place.
+    open_shards : int
+        Shards kept open (memory-mapped) per process; at least the
+        sampler's ``shuffle_blocks`` + 1.
+    keep_downloads : bool
+        Keep a downloaded shard when it leaves the open set (else it is
+        deleted, and downloaded again when needed).
+    """
+
+    def __init__(self, index, transform=None, url_template=None,
+                 cache_dir=None, open_shards=16, keep_downloads=True):
+        self.index = (index if isinstance(index, dict)
+                      else read_index(index, url_template))
+        meta = self.index["pengi"]
+        self.format, self.window = meta["format"], meta["window_samples"]
+        self.sample_rate = meta["sample_rate"]
+        self.urls = [s["url"] for s in self.index["shardlist"]]
+        self.ends = np.cumsum([s["nsamples"] for s in self.index["shardlist"]])
+        missing = [u for u in self.urls
+                   if not _is_remote(u) and not os.path.isfile(_local_path(u))]
+        if missing:
+            raise ShardError(f"{len(missing)} shard(s) of the index are "
+                             f"missing, e.g. {missing[:3]}: copy the whole "
+                             "shard folder")
+        self.transform = transform
+        self.cache_dir = cache_dir or os.environ.get(
+            "PENGI_SHARD_CACHE", os.path.join(
+                os.environ.get("TMPDIR", "/tmp"), "pengi_shards"))
+        self.open_shards = int(open_shards)
+        self.keep_downloads = keep_downloads
+        self._open = self._pid = None
+
+    def __len__(self):
+        return int(self.ends[-1])
+
+    def __getstate__(self):
+        # open memory maps stay in their process; workers open their own
+        return dict(self.__dict__, _open=None, _pid=None)
+
+    def _release(self, url, shard):
+        shard.close()
+        if _is_remote(url) and not self.keep_downloads:
+            with contextlib.suppress(FileNotFoundError):  # another worker's
+                os.remove(shard.path)
+
+    def _download(self, url):
+        digest = hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", url.rsplit("/", 1)[-1])[-60:]
+        local = os.path.join(self.cache_dir, f"{digest}_{name}")
+        if not os.path.isfile(local):
+            os.makedirs(self.cache_dir, exist_ok=True)
+            part = f"{local}.{os.getpid()}.part"
+            try:
+                with webdataset.gopen(url, "rb") as src, open(part,
+                                                              "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+            except Exception as err:
+                if os.path.exists(part):
+                    os.remove(part)
+                raise ShardError(f"cannot fetch shard {url} ({err}): check "
+                                 "the URL, the command or the network") \
+                    from None
+            os.replace(part, local)  # atomic: concurrent readers agree
+        return local
+
+    def shard(self, s):
+        """Shard ``s`` as ``wids.IndexedTarSamples`` (opened, downloaded
+        first when remote)."""
+        if self._pid != os.getpid():
+            self._open = LRUCache(self.open_shards, self._release)
+            self._pid = os.getpid()
+        url = self.urls[s]
+        if url not in self._open:
+            path = self._download(url) if _is_remote(url) else _local_path(
+                url)
+            expected = self.index["shardlist"][s]["nsamples"]
+            tar = IndexedTarSamples(path=path)
+            if len(tar) != expected:
+                tar.close()
+                raise ShardError(
+                    f"shard {url} holds {len(tar)} samples, its index "
+                    f"{expected}: it is damaged or from another write; "
+                    "write the shards again")
+            self._open[url] = tar
+        return self._open[url]
+
+    def __getitem__(self, i):
+        if not 0 <= i < len(self):
+            raise IndexError(f"sample {i} of {len(self)}")
+        s = int(np.searchsorted(self.ends, i, side="right"))
+        offset = int(i - (self.ends[s - 1] if s else 0))
+        raw = self.shard(s)[offset]
+        try:
+            fields = json.loads(raw[".json"].getvalue())
+            wav = decode_audio(raw[f".{self.format}"].getvalue(),
+                               self.format)
+        except (KeyError, ValueError, RuntimeError,
+                soundfile.LibsndfileError) as err:
+            raise ShardError(
+                f"sample {offset} ({raw['__key__']}) of {self.urls[s]} "
+                f"cannot be decoded ({err!r}); the shard is damaged: write "
+                "it again") from None
+        example = window_example(fields, wav, self.window)
+        return self.transform(example) if self.transform else example
+
+
+# ---------------------------------------------------------------- epoch plan
 def _quotas(counts, weights, epoch_size):
     """Samples per dataset: ``epoch_size`` split by weight (largest
     remainder, so that they sum to ``epoch_size``)."""
-    names = sorted(n for n in counts if counts[n] > 0 and weights.get(n, 0) > 0)
+    names = sorted(n for n in counts
+                   if counts[n] > 0 and weights.get(n, 0) > 0)
     if not names:
         raise ShardError("every dataset of the shards is empty or has "
                          "weight 0")
@@ -494,26 +602,20 @@ def _quotas(counts, weights, epoch_size):
     return quota
 
 
-def _dataset_blocks(shards, shard_ids, block_size):
-    return [(s, lo, min(lo + block_size, shards[s]["count"]))
-            for s in shard_ids
-            for lo in range(0, shards[s]["count"], block_size)]
-
-
 def _take_cyclic(blocks, start, length):
-    """Sub-blocks covering samples ``[start, start + length)`` of the
-    endless repetition of ``blocks``."""
-    start %= sum(hi - lo for _, lo, hi in blocks)
+    """Sub-blocks ``(lo, hi)`` covering positions ``[start, start +
+    length)`` of the endless repetition of ``blocks``."""
+    start %= sum(hi - lo for lo, hi in blocks)
     i = pos = 0
-    while pos + blocks[i][2] - blocks[i][1] <= start:
-        pos += blocks[i][2] - blocks[i][1]
+    while pos + blocks[i][1] - blocks[i][0] <= start:
+        pos += blocks[i][1] - blocks[i][0]
         i += 1
     skip, out = start - pos, []
     while length > 0:
-        s, lo, hi = blocks[i % len(blocks)]
+        lo, hi = blocks[i % len(blocks)]
         a = lo + skip
         b = min(hi, a + length)
-        out.append((s, a, b))
+        out.append((a, b))
         length -= b - a
         skip, i = 0, i + 1
     return out
@@ -521,12 +623,13 @@ def _take_cyclic(blocks, start, length):
 
 def epoch_blocks(index, epoch, seed=0, epoch_size=None, weights="index",
                  block_size=32):
-    """The blocks ``(shard, lo, hi)`` of one epoch, in epoch order.
+    """The blocks ``(lo, hi)`` (sample indices of the index) of one epoch,
+    in epoch order, all ranks together.
 
     Arguments
     ---------
     index : dict
-        From :func:`read_index`.
+        From :func:`read_index` (or :func:`write_shards`).
     epoch : int
         The epoch.
     seed : int
@@ -538,32 +641,36 @@ def epoch_blocks(index, epoch, seed=0, epoch_size=None, weights="index",
         ``"size"`` (every sample once per epoch when ``epoch_size`` is
         None) or ``{dataset: weight}``.
     block_size : int
-        Consecutive samples of a shard that stay together.
+        Consecutive samples of a shard that stay together (0: whole
+        shards).
 
     Returns
     -------
-    list of (int, int, int)
+    list of (int, int)
     """
-    shards = index["shards"]
-    per_set = {}
-    for s, shard in enumerate(shards):
-        if shard["count"]:
-            per_set.setdefault(shard["dataset"], []).append(s)
-    counts = {d: sum(shards[s]["count"] for s in ss)
-              for d, ss in per_set.items()}
+    per_set, start = {}, 0
+    for shard in index["shardlist"]:
+        n = shard["nsamples"]
+        step = block_size or n or 1
+        per_set.setdefault(shard["dataset"], []).extend(
+            (lo, min(lo + step, start + n)) for lo in range(start, start + n,
+                                                            step))
+        start += n
+    counts = {d: sum(hi - lo for lo, hi in b) for d, b in per_set.items()}
+    counts = {d: n for d, n in counts.items() if n}
     if weights == "size" and epoch_size is None:
         quota = dict(counts)
     else:
         if weights == "index":
-            w = {d: index["datasets"][d]["weight"] for d in counts}
+            w = {d: index["pengi"]["datasets"][d]["weight"] for d in counts}
         elif weights == "size":
             w = dict(counts)
         else:
             w = {d: float(weights.get(d, 0.0)) for d in counts}
-        quota = _quotas(counts, w, epoch_size or index["total"])
+        quota = _quotas(counts, w, epoch_size or sum(counts.values()))
     out = []
     for d in sorted(quota):
-        blocks = _dataset_blocks(shards, per_set[d], block_size)
+        blocks = per_set[d]
         # Whole passes (each sample once, in a fresh order), then the
         # remainder from an endless sequence of passes that goes on from
         # epoch to epoch: each sample comes k or k + 1 times per epoch.
@@ -584,418 +691,169 @@ def epoch_blocks(index, epoch, seed=0, epoch_size=None, weights="index",
     return out
 
 
-def _split(length, parts, k):
-    """``[start, stop)`` of part ``k`` of ``length`` split in ``parts``."""
-    base, extra = divmod(length, parts)
-    start = k * base + min(k, extra)
-    return start, start + base + (1 if k < extra else 0)
+def rank_indices(blocks, rank, world_size, shuffle_blocks, rng):
+    """The sample indices one rank reads in an epoch, in order.
 
-
-def slot_samples(blocks, rank, world_size, worker, num_workers):
-    """The ``(shard, offset)`` arrays one (rank, worker) reads, in order.
-
-    Every rank gets ``ceil(total / world_size)`` samples (the last rank
-    wraps around to the first samples of the epoch when ``total`` does
-    not divide), split between workers as evenly as possible.
-    """
-    total = sum(hi - lo for _, lo, hi in blocks)
-    per_rank = -(-total // world_size)
-    a, b = _split(per_rank, num_workers, worker)
-    start = (rank * per_rank + a) % total
-    mine = _take_cyclic(blocks, start, b - a) if b > a else []
-    if not mine:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    shard = np.concatenate([np.full(hi - lo, s) for s, lo, hi in mine])
-    offset = np.concatenate([np.arange(lo, hi) for _, lo, hi in mine])
-    return shard.astype(np.int64), offset.astype(np.int64)
-
-
-def emission_order(n, buffer_size, rng):
-    """Order in which a shuffle buffer emits ``n`` sequential arrivals.
-
-    The buffer holds up to ``buffer_size`` arrivals; each step emits a
-    random one of them (``rng``) and takes in the next arrival. Being a
-    function of indices only, it can be replayed to resume.
+    Every rank gets ``ceil(total / world_size)`` consecutive positions of
+    the epoch (the last one wraps around to the first samples when
+    ``total`` does not divide); the samples of each group of
+    ``shuffle_blocks`` consecutive blocks are shuffled with ``rng``.
 
     Example
     -------
-    >>> emission_order(5, 1, random.Random(0))
-    [0, 1, 2, 3, 4]
-    >>> sorted(emission_order(50, 8, random.Random(0))) == list(range(50))
-    True
+    >>> blocks = [(0, 3), (10, 12), (5, 7)]
+    >>> rank_indices(blocks, 1, 2, 1, random.Random(0)).tolist()
+    [11, 5, 6, 0]
     """
-    order, buf, nxt = [], [], 0
-    size = max(int(buffer_size), 1)
-    while nxt < n or buf:
-        while nxt < n and len(buf) < size:
-            buf.append(nxt)
-            nxt += 1
-        j = rng.randrange(len(buf))
-        buf[j], buf[-1] = buf[-1], buf[j]
-        order.append(buf.pop())
-    return order
+    total = sum(hi - lo for lo, hi in blocks)
+    per_rank = -(-total // world_size)
+    mine = _take_cyclic(blocks, rank * per_rank, per_rank)
+    parts = []
+    for g in range(0, len(mine), max(int(shuffle_blocks), 1)):
+        group = np.concatenate([np.arange(lo, hi) for lo, hi in
+                                mine[g:g + max(int(shuffle_blocks), 1)]])
+        if shuffle_blocks > 1:
+            rng.shuffle(group)
+        parts.append(group)
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
-# ---------------------------------------------------------------- reading
 def _dist_rank_world():
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         return torch.distributed.get_rank(), torch.distributed.get_world_size()
     return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
 
 
-class _ShardReader:
-    """Reads samples by (shard, offset), sequentially within a run."""
-
-    def __init__(self, index):
-        self.index = index
-        self.fmt = index["format"]
-        self.offsets = {}
-        self.file = self.tar = None
-        self.at = (None, None)
-
-    def _offsets(self, s):
-        if s not in self.offsets:
-            path = os.path.join(self.index["root"],
-                                self.index["shards"][s]["path"]) + ".idx"
-            self.offsets[s] = np.fromfile(path, dtype="<i8")
-        return self.offsets[s]
-
-    def read(self, s, offset):
-        """Raw ``(fields, audio bytes)`` of sample ``offset`` of shard
-        ``s``."""
-        if self.at != (s, offset):
-            self.close()
-            path = os.path.join(self.index["root"],
-                                self.index["shards"][s]["path"])
-            self.file = open(path, "rb")
-            self.file.seek(int(self._offsets(s)[offset]))
-            self.tar = tarfile.TarFile(fileobj=self.file, mode="r")
-        name = f"{self.index['shards'][s]['path']} sample {offset}"
-        members = []
-        for _ in range(2):
-            member = self.tar.next()
-            if member is None:
-                raise ShardError(f"{name}: the shard ends early; it is "
-                                 "truncated: write it again")
-            members.append(member)
-        by_ext = {m.name.rsplit(".", 1)[-1]: m for m in members}
-        if set(by_ext) != {"json", self.fmt}:
-            raise ShardError(f"{name}: expected <key>.json and "
-                             f"<key>.{self.fmt}, found "
-                             f"{[m.name for m in members]}")
-        fields = json.loads(self.tar.extractfile(by_ext["json"]).read())
-        audio = self.tar.extractfile(by_ext[self.fmt]).read()
-        self.tar.members = []
-        self.at = (s, offset + 1)
-        return fields, audio, name
-
-    def close(self):
-        if self.file is not None:
-            self.file.close()
-        self.file = self.tar = None
-        self.at = (None, None)
-
-
-class ShardStream(IterableDataset):
-    """Streams the samples of tar shards; resumable, split per rank and
-    DataLoader worker (see the module docstring for the epoch plan).
+@register_checkpoint_hooks
+class ShardSampler(Sampler):
+    """This rank's sample indices of a shard index for one epoch (see the
+    module docstring for the plan); a SpeechBrain recoverable (epoch and
+    a fingerprint of the options; the position is the loader's).
 
     Arguments
     ---------
-    index : str
-        The shard folder or its ``index.json``.
+    index : dict
+        ``ShardDataset.index`` (or :func:`read_index`).
     epoch_size : int, optional
         Samples per epoch, all ranks together (default: all samples).
     weights : str or dict
         ``"index"`` (mixture weights of the index), ``"size"`` or
         ``{dataset: weight}``.
     seed : int
-        Seed of the epoch plans and shuffle buffers.
-    buffer_size : int
-        Shuffle buffer of each worker, in samples: it holds that many
-        encoded windows (7 s at 44.1 kHz: about 0.3 MB in FLAC, 0.6 MB
-        in PCM each) per worker.
+        Seed of the epoch plans.
     block_size : int
-        Consecutive samples of a shard read together (one seek each);
-        blocks of all datasets are shuffled before they reach a worker,
-        so this and the buffer set how well an epoch is mixed.
+        Consecutive samples of a shard kept together (0: whole shards,
+        for remote shards read once per epoch).
+    shuffle_blocks : int
+        Blocks whose samples are shuffled together (and the shards a
+        reader has open at a time).
     rank, world_size : int, optional
         Default: from ``torch.distributed`` when initialised, else the
         ``RANK`` / ``WORLD_SIZE`` environment variables, else 0 / 1.
-    transform : callable, optional
-        Applied to every sample dict in the worker (e.g. tokenisation).
-    state : dict, optional
-        A :meth:`state_dict` to start from.
     """
 
     def __init__(self, index, epoch_size=None, weights="index", seed=0,
-                 buffer_size=256, block_size=32, rank=None, world_size=None,
-                 transform=None, state=None):
+                 block_size=32, shuffle_blocks=8, rank=None, world_size=None):
         super().__init__()
-        self.index = read_index(index)
-        missing = [s["path"] for s in self.index["shards"] for ext in (
-            "", ".idx") if not os.path.isfile(
-                os.path.join(self.index["root"], s["path"] + ext))]
-        if missing:
-            raise ShardError(
-                f"{len(missing)} shard(s) of {self.index['root']} are missing "
-                f"(with their .idx), e.g. {missing[:3]}: copy the whole "
-                "shard folder"
-            )
-        self.epoch_size = epoch_size
-        self.weights = weights
-        self.seed = int(seed)
-        self.buffer_size = int(buffer_size)
-        self.block_size = int(block_size)
+        self.index, self.epoch_size, self.weights = index, epoch_size, weights
+        self.seed, self.block_size = int(seed), int(block_size)
+        self.shuffle_blocks = int(shuffle_blocks)
         dist_rank, dist_world = _dist_rank_world()
         self.rank = dist_rank if rank is None else int(rank)
         self.world_size = dist_world if world_size is None else int(world_size)
         if not 0 <= self.rank < self.world_size:
             raise ShardError(f"rank {self.rank} outside world size "
                              f"{self.world_size}")
-        self.transform = transform
-        self.window = int(self.index["window_samples"])
         self.epoch = 0
-        self.delivered = {}
-        self.num_workers = None
-        self._loader_driven = False
-        self._plan_cache = None
-        if state is not None:
-            self.load_state_dict(state)
+        self._plan = (None, None)
 
-    # -- position -------------------------------------------------------
+    def set_epoch(self, epoch):
+        """Selects the epoch of the next iteration (``sb.Brain.fit`` calls
+        it when the sampler is the Brain's ``train_sampler``)."""
+        self.epoch = int(epoch)
+
+    def indices(self):
+        """This rank's indices of the current epoch (cached)."""
+        if self._plan[0] != self.epoch:
+            blocks = epoch_blocks(self.index, self.epoch, self.seed,
+                                  self.epoch_size, self.weights,
+                                  self.block_size)
+            rng = np.random.default_rng(
+                zlib.crc32(f"{self.seed}/{self.epoch}/{self.rank}".encode()))
+            self._plan = (self.epoch, rank_indices(
+                blocks, self.rank, self.world_size, self.shuffle_blocks, rng))
+        return self._plan[1]
+
+    def __iter__(self):
+        return iter(self.indices().tolist())
+
+    def __len__(self):
+        total = self.epoch_size or sum(
+            s["nsamples"] for s in self.index["shardlist"])
+        return -(-total // self.world_size)
+
     def fingerprint(self):
         """Hash of everything the epoch plans depend on."""
         key = json.dumps([
-            [(s["path"], s["count"]) for s in self.index["shards"]],
-            self.epoch_size, self.weights, self.seed, self.buffer_size,
-            self.block_size, self.world_size,
+            [(s["name"] if "name" in s else s["url"], s["nsamples"])
+             for s in self.index["shardlist"]],
+            self.epoch_size, self.weights, self.seed, self.block_size,
+            self.shuffle_blocks, self.world_size,
         ], sort_keys=True, default=str)
         return zlib.crc32(key.encode("utf-8"))
 
-    def set_epoch(self, epoch):
-        """Selects the epoch of the next iteration (a new epoch starts
-        from its beginning; the current one keeps its position)."""
-        if int(epoch) != self.epoch:
-            self.epoch = int(epoch)
-            self.delivered = {}
-
-    def mark_delivered(self, worker, position, num_workers):
-        """Records that ``worker``'s sample ``position`` reached the
-        training loop (:class:`ShardLoader` calls it for every batch)."""
-        self._check_workers(num_workers)
-        self.num_workers = num_workers
-        key = str(int(worker))
-        self.delivered[key] = max(self.delivered.get(key, 0), position + 1)
-
-    def finish_epoch(self):
-        """Marks the current epoch done: the next iteration starts the
-        next epoch."""
-        self.epoch += 1
-        self.delivered = {}
-
-    def state_dict(self):
-        """Where the next iteration starts (JSON-serialisable)."""
-        return {
-            "epoch": self.epoch, "delivered": dict(self.delivered),
-            "num_workers": self.num_workers, "rank": self.rank,
-            "world_size": self.world_size, "fingerprint": self.fingerprint(),
-        }
-
-    def load_state_dict(self, state):
-        """Resumes from a :meth:`state_dict` (same shards and options)."""
-        if state["fingerprint"] != self.fingerprint():
-            raise ShardError(
-                "the saved stream position belongs to other shards or "
-                "options (epoch_size, weights, seed, buffer_size, "
-                "block_size, world size): resume with the same ones, or "
-                "start without the checkpoint's stream state"
-            )
-        if state["rank"] != self.rank:
-            raise ShardError(f"the saved stream position is rank "
-                             f"{state['rank']}'s, this is rank {self.rank}")
-        self.epoch = int(state["epoch"])
-        self.delivered = {str(k): int(v)
-                          for k, v in state["delivered"].items()}
-        self.num_workers = state["num_workers"]
-
-    def _check_workers(self, num_workers):
-        if self.delivered and self.num_workers not in (None, num_workers):
-            raise ShardError(
-                f"the stream position was saved with num_workers="
-                f"{self.num_workers}; resume with the same number of "
-                f"DataLoader workers (not {num_workers})"
-            )
-
     @mark_as_saver
     def _save(self, path):
-        if self.rank != 0:
-            path = f"{path}.rank{self.rank}"
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         with open(path, "w", encoding="utf-8") as f:
-            json.dump(self.state_dict(), f)
+            json.dump({"epoch": self.epoch, "fingerprint": self.fingerprint(),
+                       "world_size": self.world_size}, f)
 
     @mark_as_loader
     def _load(self, path, end_of_epoch=False):
-        del end_of_epoch  # the state is always "where the next epoch starts"
-        if self.rank != 0:
-            path = f"{path}.rank{self.rank}"
-        if not os.path.isfile(path):
-            raise ShardError(
-                f"no stream position for rank {self.rank} in the "
-                f"checkpoint ({path}): it was saved with another world size"
-            )
         with open(path, encoding="utf-8") as f:
-            self.load_state_dict(json.load(f))
-
-    # -- plan -----------------------------------------------------------
-    def _blocks(self, epoch):
-        if self._plan_cache is None or self._plan_cache[0] != epoch:
-            blocks = epoch_blocks(self.index, epoch, self.seed,
-                                  self.epoch_size, self.weights,
-                                  self.block_size)
-            self._plan_cache = (epoch, blocks)
-        return self._plan_cache[1]
-
-    def __len__(self):
-        total = sum(hi - lo for _, lo, hi in self._blocks(self.epoch))
-        return -(-total // self.world_size)
-
-    def worker_length(self, worker, num_workers):
-        """Samples ``worker`` of this rank yields in a full epoch."""
-        a, b = _split(len(self), num_workers, worker)
-        return b - a
-
-    # -- iteration ------------------------------------------------------
-    def __iter__(self):
-        info = get_worker_info()
-        worker, num_workers = (0, 1) if info is None else (info.id,
-                                                           info.num_workers)
-        in_main = info is None
-        if in_main:
-            self._check_workers(num_workers)
-        epoch = self.epoch
-        skip = self.delivered.get(str(worker), 0)
-        shard, offset = slot_samples(self._blocks(epoch), self.rank,
-                                     self.world_size, worker, num_workers)
-        rng = random.Random(
-            f"{self.seed}/buffer/{epoch}/{self.rank}/{worker}")
-        order = emission_order(len(shard), self.buffer_size, rng)
-        if skip > len(order):
-            raise ShardError(f"stream position {skip} beyond the "
-                             f"{len(order)} samples of worker {worker}")
-        emitted = np.zeros(len(order), dtype=bool)
-        emitted[order[:skip]] = True
-        remaining = order[skip:]
-        reader = _ShardReader(self.index)
-        payload, nxt = {}, min(remaining) if remaining else 0
-        try:
-            for pos, want in enumerate(remaining, start=skip):
-                while want not in payload:
-                    if not emitted[nxt]:
-                        payload[nxt] = reader.read(int(shard[nxt]),
-                                                   int(offset[nxt]))
-                    nxt += 1
-                fields, audio, name = payload.pop(want)
-                example = window_example(
-                    fields, _decode(audio, self.index["format"], name),
-                    self.window)
-                example["shard_worker"] = worker
-                example["shard_pos"] = pos
-                example["shard_workers"] = num_workers
-                if self.transform is not None:
-                    example = self.transform(example)
-                if in_main and not self._loader_driven:
-                    self.mark_delivered(worker, pos, num_workers)
-                yield example
-        finally:
-            reader.close()
-        if in_main and not self._loader_driven:
-            self.finish_epoch()
+            state = json.load(f)
+        if end_of_epoch:
+            return  # the next epoch may use other options
+        if state["fingerprint"] != self.fingerprint():
+            raise ShardError(
+                "the checkpoint stopped mid-epoch over other shards or "
+                "options (epoch_size, weights, seed, block_size, "
+                f"shuffle_blocks, world size {state['world_size']}): resume "
+                "with the same ones, or from an end-of-epoch checkpoint")
+        self.epoch = int(state["epoch"])
 
 
-register_checkpoint_hooks(ShardStream, save_on_main_only=False)
-
-
-class _Marked(NamedTuple):
-    batch: object
-    worker: int
-    position: int
-    num_workers: int
-
-
-def keep_examples(examples):
-    """The default collate of :class:`ShardLoader`: the list of sample
-    dicts as is (their fields differ between tasks)."""
-    return examples
-
-
-class _MarkingCollate:
-    """Wraps a collate function: the batch travels with the worker and
-    the last stream position it holds (read in the main process)."""
-
-    def __init__(self, collate_fn):
-        self.collate_fn = collate_fn
-
-    def __call__(self, examples):
-        group = [examples] if isinstance(examples, dict) else examples
-        return _Marked(self.collate_fn(examples), group[-1]["shard_worker"],
-                       max(e["shard_pos"] for e in group),
-                       group[-1]["shard_workers"])
-
-
-class ShardLoader(DataLoader):
-    """A DataLoader over a :class:`ShardStream` that counts, in the main
-    process, the samples each worker delivered (the stream's position).
+def make_shard_loader(dataset, sampler, **loader_kwargs):
+    """SpeechBrain's ``SaveableDataLoader`` over a shard dataset: register
+    it (and the sampler) with the checkpointer to resume mid-epoch.
 
     Arguments
     ---------
-    stream : ShardStream
-        The stream (register *it* with the checkpointer).
-    collate_fn : callable, optional
-        Batch collation (default: :func:`keep_examples`, the list of
-        dicts), e.g. :func:`pengi_sb.data.pipeline.collate_batch` after a
-        tokenising ``transform``.
-    **kwargs
-        DataLoader arguments (``batch_size``, ``num_workers``...);
-        ``persistent_workers`` must stay False (workers read the position
-        when they start).
+    dataset : ShardDataset
+        The samples.
+    sampler : ShardSampler
+        This rank's order.
+    **loader_kwargs
+        DataLoader arguments (``batch_size``, ``num_workers``,
+        ``collate_fn``...); keep ``batch_size`` when resuming (the
+        position is saved in batches). Default collate: the list of
+        sample dicts.
+
+    Returns
+    -------
+    speechbrain.dataio.dataloader.SaveableDataLoader
     """
+    for key in ("shuffle", "batch_sampler"):
+        if loader_kwargs.get(key):
+            raise ShardError(f"'{key}' does not apply to shards: the "
+                             "ShardSampler orders the epoch")
+    loader_kwargs.pop("shuffle", None)
+    loader_kwargs.setdefault("collate_fn", _keep_examples)
+    return make_dataloader(dataset, sampler=sampler, **loader_kwargs)
 
-    def __init__(self, stream, collate_fn=None, **kwargs):
-        if kwargs.get("persistent_workers"):
-            raise ShardError("ShardLoader needs persistent_workers=False: "
-                             "workers read the stream position at start")
-        for key in ("shuffle", "sampler", "batch_sampler"):
-            if kwargs.get(key):
-                raise ShardError(f"ShardLoader: '{key}' does not apply; the "
-                                 "stream shuffles (buffer_size, seed)")
-        self.stream = stream
-        super().__init__(stream, collate_fn=_MarkingCollate(
-            collate_fn or keep_examples), **kwargs)
 
-    def __len__(self):
-        workers = max(self.num_workers, 1)
-        sizes = [self.stream.worker_length(w, workers)
-                 for w in range(workers)]
-        if self.batch_size is None:
-            return sum(sizes)
-        if self.drop_last:
-            return sum(n // self.batch_size for n in sizes)
-        return sum(-(-n // self.batch_size) for n in sizes)
-
-    def __iter__(self):
-        stream = self.stream
-        stream._check_workers(max(self.num_workers, 1))
-        stream._loader_driven = True
-        try:
-            for marked in super().__iter__():
-                stream.mark_delivered(marked.worker, marked.position,
-                                      marked.num_workers)
-                yield marked.batch
-        finally:
-            stream._loader_driven = False
-        stream.finish_epoch()
+def _keep_examples(examples):
+    return examples
 
 
 # ---------------------------------------------------------------- CLI
@@ -1022,8 +880,8 @@ def main(argv=None):
     """``python -m pengi_sb.data.shards write|info ...``"""
     parser = argparse.ArgumentParser(
         prog="python -m pengi_sb.data.shards",
-        description="Write a manifest or a mixture into tar shards, or "
-                    "describe shards.")
+        description="Write a manifest or a mixture into WebDataset shards, "
+                    "or describe shards.")
     sub = parser.add_subparsers(dest="command", required=True)
     w = sub.add_parser("write", help="write shards")
     src = w.add_mutually_exclusive_group(required=True)
@@ -1046,17 +904,19 @@ def main(argv=None):
     w.add_argument("--num_workers", type=int, default=0)
     w.add_argument("--overwrite", action="store_true")
     i = sub.add_parser("info", help="describe shards")
-    i.add_argument("folder")
+    i.add_argument("index", help="shard folder or index URL")
+    i.add_argument("--url_template", default=None)
     args = parser.parse_args(argv)
     if args.command == "info":
-        index = read_index(args.folder)
-        print(f"{index['total']} samples in {len(index['shards'])} shards, "
-              f"{index['format']}, {index['sample_rate']} Hz, windows of "
-              f"{index['window_samples']} samples")
-        for name, d in index["datasets"].items():
+        index = read_index(args.index, args.url_template)
+        meta = index["pengi"]
+        print(f"{meta['total']} samples in {len(index['shardlist'])} shards, "
+              f"{meta['format']}, {meta['sample_rate']} Hz, windows of "
+              f"{meta['window_samples']} samples")
+        for name, d in meta["datasets"].items():
             print(f"  {name}: weight {d['weight']:.4g}, {d['items']} items, "
                   f"{d['windows']} windows, {len(d['shards'])} shards")
-        print(f"  skipped items: {len(index['skipped'])}")
+        print(f"  skipped items: {len(meta['skipped'])}")
         return index
     items, datasets = _items_from_args(args)
     index = write_shards(
@@ -1066,9 +926,10 @@ def main(argv=None):
         items_per_shard=args.items_per_shard, datasets=datasets,
         seed=args.seed, shuffle=not args.keep_order,
         num_workers=args.num_workers, overwrite=args.overwrite)
-    print(f"wrote {index['total']} samples in {len(index['shards'])} shards "
-          f"to {args.out}; {len(index['skipped'])} item(s) skipped")
-    for bad in index["skipped"]:
+    meta = index["pengi"]
+    print(f"wrote {meta['total']} samples in {len(index['shardlist'])} "
+          f"shards to {args.out}; {len(meta['skipped'])} item(s) skipped")
+    for bad in meta["skipped"]:
         print(f"  skipped {bad['id']}: {bad['error']}")
     return index
 

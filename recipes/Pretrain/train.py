@@ -34,16 +34,21 @@ from speechbrain.utils.logger import get_logger
 
 from pengi_sb.training.brain import PengiBrain
 from pengi_sb.training.warm_start import load_pretrained_weights
+from pengi_sb.data.audio import window_mode_from_hparams
 from pengi_sb.data.pipeline import (
     ExampleEncoder,
     PengiDataset,
     collate_batch,
-    load_tokenizers,
     train_tokenizer,
 )
+from pengi_sb.text.tokenizers import tokenizers_from_hparams
 from pengi_sb.training.export import export_pretrained
 from pengi_sb.data.mixing import WeightedEpochSampler, load_mixture
-from pengi_sb.data.shards import ShardLoader, ShardStream
+from pengi_sb.data.shards import (
+    ShardDataset,
+    ShardSampler,
+    make_shard_loader,
+)
 
 logger = get_logger(__name__)
 
@@ -64,7 +69,7 @@ def prepare_tokenizers(hparams, train_items):
             hparams["tokenizer_file"]
         ):
             raise ValueError("tokenizer_file must be <folder>/tokenizer.model")
-    prompt_tokenizer, target_tokenizer = load_tokenizers(arch)
+    prompt_tokenizer, target_tokenizer = tokenizers_from_hparams(arch)
     vocab = arch["model"].prefix_lm.vocab_size
     if target_tokenizer.vocab_size > vocab:
         raise ValueError(
@@ -84,7 +89,7 @@ def dataio_prepare(hparams, prompt_tokenizer, target_tokenizer, mixtures):
         "clip_seconds": arch["clip_seconds"],
         "prompt_max_length": arch["prompt_max_length"],
         "max_target_tokens": hparams["max_target_tokens"],
-        "eval_window": hparams["eval_window"],
+        "window_mode": window_mode_from_hparams(hparams),
         "seed": hparams["seed"],
     }
     datasets = {}
@@ -97,11 +102,12 @@ def dataio_prepare(hparams, prompt_tokenizer, target_tokenizer, mixtures):
     return datasets
 
 
-def train_data(hparams, dataset, weights):
+def train_data(hparams, dataset, weights, brain):
     """The training data: the manifest mixture through a weighted sampler,
-    or, with ``train_shards`` set, a resumable stream over WebDataset
-    shards (``python -m pengi_sb.data.shards write ...``) split per process and
-    worker, registered with the checkpointer so a run resumes mid-epoch.
+    or, with ``train_shards`` set, WebDataset shards (``python -m
+    pengi_sb.data.shards write ...``, a folder or an index URL) read by
+    index in an epoch order split exactly between processes; the loader
+    and the sampler are checkpointed, so a run resumes mid-epoch.
     """
     shards = hparams.get("train_shards")
     if shards and hparams.get("augment") is not None:
@@ -121,19 +127,26 @@ def train_data(hparams, dataset, weights):
                              dataset.encoder.target_tokenizer,
                              arch["prompt_max_length"],
                              hparams["max_target_tokens"])
-    stream = ShardStream(shards, epoch_size=hparams["epoch_size"],
-                         seed=hparams["seed"], transform=encoder)
+    shard_set = ShardDataset(shards, transform=encoder,
+                             url_template=hparams.get("shard_url_template"),
+                             cache_dir=hparams.get("shard_cache_dir"))
     window = int(round(arch["clip_seconds"] * arch["sample_rate"]))
-    written = (stream.index["sample_rate"], stream.index["window_samples"])
-    if written != (arch["sample_rate"], window):
+    if (shard_set.sample_rate, shard_set.window) != (arch["sample_rate"],
+                                                     window):
         raise ValueError(
-            f"shards {shards} hold {written[1]}-sample windows at "
-            f"{written[0]} Hz, the model takes {window} at "
+            f"shards {shards} hold {shard_set.window}-sample windows at "
+            f"{shard_set.sample_rate} Hz, the model takes {window} at "
             f"{arch['sample_rate']} Hz: write them with --sample_rate "
             f"{arch['sample_rate']} --window_seconds {arch['clip_seconds']}")
-    hparams["checkpointer"].add_recoverable("train_stream", stream)
-    return ShardLoader(stream, collate_fn=collate_batch,
-                       **hparams["train_dataloader_opts"])
+    sampler = ShardSampler(shard_set.index, epoch_size=hparams["epoch_size"],
+                           seed=hparams["seed"],
+                           block_size=hparams.get("shard_block_size", 32))
+    loader = make_shard_loader(shard_set, sampler, collate_fn=collate_batch,
+                               **hparams["train_dataloader_opts"])
+    hparams["checkpointer"].add_recoverable("train_loader", loader)
+    hparams["checkpointer"].add_recoverable("train_sampler", sampler)
+    brain.train_sampler = sampler  # sb.Brain calls its set_epoch
+    return loader
 
 
 def main(argv=None):
@@ -177,7 +190,7 @@ def main(argv=None):
     )
     brain.fit(
         hparams["epoch_counter"],
-        train_data(hparams, datasets["train"], mixtures["train"][1]),
+        train_data(hparams, datasets["train"], mixtures["train"][1], brain),
         datasets.get("valid"),
         train_loader_kwargs=hparams["train_dataloader_opts"],
         valid_loader_kwargs=hparams["valid_dataloader_opts"],

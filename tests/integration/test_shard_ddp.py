@@ -1,8 +1,8 @@
-"""ShardStream under DDP: 2 CPU ranks (gloo) x 2 DataLoader workers.
+"""Shard reading under DDP: 2 CPU ranks (gloo) x 2 DataLoader workers.
 
 Checks that an epoch delivers every sample exactly once across ranks and
 workers, with the same number of batches on every rank, and that a run
-stopped mid-epoch and restarted from a SpeechBrain checkpoint (a new
+killed mid-epoch and restarted from a SpeechBrain checkpoint (a new
 torchrun) delivers exactly the rest of the epoch.
 """
 
@@ -51,15 +51,15 @@ def shard_folder(tmp_path_factory):
                                       caption=f"clip {i}")
     index = write_shards(items, str(root / "shards"), sample_rate=8000,
                          window_seconds=1.0, fmt="flac", items_per_shard=5)
-    assert index["total"] == 26
-    return str(root / "shards"), index
+    assert index["pengi"]["total"] == 26
+    return str(root / "shards")
 
 
 def test_ddp_epoch_exactly_once_and_resume(shard_folder, tmp_path):
-    shards, index = shard_folder
     out, ckpt = tmp_path / "out", tmp_path / "ckpt"
     out.mkdir()
-    common = ["--shards", shards, "--ckpt", str(ckpt), "--out", str(out)]
+    common = ["--shards", shard_folder, "--ckpt", str(ckpt), "--out",
+              str(out)]
     _torchrun([*common, "--phase", "first", "--stop_after", "2"])
     first = _load(out, "first")
     every = collections.Counter()
@@ -67,21 +67,21 @@ def test_ddp_epoch_exactly_once_and_resume(shard_folder, tmp_path):
         every.update(rank["seen"]["0"])
     assert len(every) == 26 and set(every.values()) == {1}
     assert len(first[0]["seen"]["0"]) == len(first[1]["seen"]["0"]) == 13
-    assert first[0]["len"] == first[1]["len"]
-    assert first[0]["seen"]["0"] != first[1]["seen"]["0"]
+    assert first[0]["len"] == first[1]["len"] == 7
     # stopped after 2 batches of 2 per rank in epoch 1
     assert [len(r["seen"]["1"]) for r in first] == [4, 4]
-    assert {r["state"]["epoch"] for r in first} == {1}
-    assert sum(first[0]["state"]["delivered"].values()) == 4
-    assert os.path.isfile(next(ckpt.glob("CKPT*")) / "stream.ckpt.rank1")
+    assert os.path.isfile(next(ckpt.glob("CKPT*")) / "sampler.ckpt")
     _torchrun([*common, "--phase", "resume"])
     resumed = _load(out, "resume")
     epoch1 = collections.Counter()
     for before, after in zip(first, resumed, strict=True):
+        assert after["epoch"] == 1
         epoch1.update(before["seen"]["1"])
         epoch1.update(after["seen"]["1"])
         assert len(before["seen"]["1"]) + len(after["seen"]["1"]) == 13
-        assert after["state"]["epoch"] == 2
+        # the batch read after the checkpoint (lost with the kill) comes
+        # again first
+        assert after["seen"]["1"][:2] == before["seen"]["after_checkpoint"]
     assert len(epoch1) == 26 and set(epoch1.values()) == {1}
     # a new epoch is a new order
     assert first[0]["seen"]["1"] != first[0]["seen"]["0"][:4]

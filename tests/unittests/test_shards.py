@@ -1,32 +1,43 @@
-"""Tests of pengi_sb.data.shards: writing tar shards and streaming them back."""
+"""Tests of pengi_sb.data.shards: writing WebDataset shards, reading them
+back by index (local, file://, pipe:, http://), the epoch plan, resume."""
 
 import collections
+import contextlib
+import functools
+import http.server
+import io
 import itertools
 import json
 import os
+import shutil
 import tarfile
+import threading
 
 import numpy as np
 import pytest
+import soundfile
 import torch
+import webdataset
 from speechbrain.utils.checkpoints import Checkpointer
 
 from pengi_sb.data.manifest import make_item, write_manifest
 from pengi_sb.data.shards import (
+    ShardDataset,
     ShardError,
-    ShardLoader,
-    ShardStream,
+    ShardSampler,
     epoch_blocks,
     item_windows,
     main,
+    make_shard_loader,
+    rank_indices,
     read_index,
-    slot_samples,
     write_shards,
 )
 from tests.audio_fixtures import write_clip
 
 RATE = 8000
 WINDOW_S = 1.0
+WINDOW = int(RATE * WINDOW_S)
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +66,7 @@ def _expected_windows(items):
     out = {}
     for item_id, item in items.items():
         try:
-            wavs = item_windows(item, RATE, int(WINDOW_S * RATE))
+            wavs = item_windows(item, RATE, WINDOW)
         except ValueError:
             continue
         for k, wav in enumerate(wavs):
@@ -63,7 +74,7 @@ def _expected_windows(items):
     return out
 
 
-@pytest.fixture(scope="module", params=["flac", "pcm"])
+@pytest.fixture(scope="module", params=["flac", "npy"])
 def shards(request, corpus, tmp_path_factory):
     out = tmp_path_factory.mktemp(f"shards_{request.param}")
     index = write_shards(corpus, str(out), sample_rate=RATE,
@@ -72,94 +83,128 @@ def shards(request, corpus, tmp_path_factory):
     return str(out), index
 
 
-def test_index_counts_and_skipped(shards, corpus):
+def _check_example(ex, expected, corpus):
+    """The sample's audio and fields are the item's."""
+    ref = expected[ex["id"]]
+    n = ref.shape[-1]
+    assert ex["num_samples"] == n and ex["sample_rate"] == RATE
+    # 16-bit storage: within one quantisation step (+ clipping margin)
+    assert torch.allclose(ex["sig"][0, :n], ref, atol=1.0 / 32768 + 1e-6)
+    item = corpus[ex["item_id"]]
+    for key in ("task", "prompt", "target", "labels"):
+        assert ex.get(key) == item.get(key)
+
+
+def test_index_is_a_wids_index(shards, corpus):
     folder, index = shards
+    meta = index["pengi"]
+    assert meta["total"] == len(_expected_windows(corpus)) == 15
+    assert [s["nsamples"] for s in index["shardlist"]] == [4, 4, 4, 3]
+    assert [s["url"] for s in index["shardlist"]] == [
+        f"data-{k:06d}.tar" for k in range(4)]
+    assert {s["id"] for s in meta["skipped"]} == {"missing", "broken"}
+    assert all(s["error"] for s in meta["skipped"])
+    assert meta["datasets"]["data"]["items"] == 9
+    assert sorted(os.listdir(folder)) == sorted(
+        ["index.json"] + [s["url"] for s in index["shardlist"]])  # no sidecar
+    from wids import ShardListDataset
+
+    with contextlib.redirect_stderr(io.StringIO()):
+        wids_view = ShardListDataset(os.path.join(folder, "index.json"),
+                                     transformations=[])
+    assert len(wids_view) == 15
+
+
+def test_plain_webdataset_reads_every_sample_and_field(shards, corpus):
+    """Any webdataset user reads the shards with the library's own
+    reader and decoders: json and npy by its default decoder, flac as
+    bytes for soundfile."""
+    folder, index = shards
+    fmt = index["pengi"]["format"]
     expected = _expected_windows(corpus)
-    assert index["total"] == len(expected) == 15
-    assert sum(s["count"] for s in index["shards"]) == 15
-    assert [s["count"] for s in index["shards"]] == [4, 4, 4, 3]
-    assert {s["id"] for s in index["skipped"]} == {"missing", "broken"}
-    assert all(s["error"] for s in index["skipped"])
-    assert index["datasets"]["data"]["items"] == 9
-    assert read_index(folder)["total"] == 15
-
-
-def test_tar_layout_is_webdataset(shards):
-    folder, index = shards
-    fmt = index["format"]
-    with tarfile.open(os.path.join(folder, index["shards"][0]["path"])) as t:
-        names = t.getnames()
-    assert len(names) == 8
-    keys = [n.split(".", 1)[0] for n in names]
-    assert keys[0::2] == keys[1::2]
-    assert [n.split(".", 1)[1] for n in names[:2]] == ["json", fmt]
-    offsets = np.fromfile(os.path.join(
-        folder, index["shards"][0]["path"] + ".idx"), dtype="<i8")
-    assert len(offsets) == 4 and offsets[0] == 0
-
-
-def test_every_window_once_with_audio_and_fields(shards, corpus):
-    folder, index = shards
-    expected = _expected_windows(corpus)
-    stream = ShardStream(folder, seed=5, buffer_size=4)
+    urls = [os.path.join(folder, s["url"]) for s in index["shardlist"]]
     seen = collections.Counter()
-    for ex in stream:
-        seen[ex["id"]] += 1
-        assert ex["sig"].shape == (1, int(WINDOW_S * RATE))
-        assert ex["sig"].dtype == torch.float32
-        ref = expected[ex["id"]]
-        n = ref.shape[-1]
-        assert ex["num_samples"] == n
-        # 16-bit storage: within one quantisation step (+ clipping margin)
-        assert torch.allclose(ex["sig"][0, :n], ref, atol=1.0 / 32768 + 1e-6)
-        item = corpus[ex["item_id"]]
-        for key in ("task", "prompt", "target"):
-            assert ex[key] == item[key]
-        if item["task"] == "sound_event":
-            assert ex["labels"] == item["labels"]
+    for sample in webdataset.WebDataset(urls, shardshuffle=False).decode():
+        fields = sample["json"]
+        assert sorted(k for k in sample if not k.startswith("__")) == sorted(
+            ["json", fmt])
+        data = (sample["npy"].astype(np.float32) / 32768 if fmt == "npy"
+                else soundfile.read(io.BytesIO(sample["flac"]),
+                                    dtype="float32")[0])
+        ex = dict(fields, sig=torch.from_numpy(data)[None])
+        _check_example(ex, expected, corpus)
+        assert fields["source_wav"] == corpus[fields["item_id"]]["wav"]
+        seen[fields["id"]] += 1
     assert seen == collections.Counter(dict.fromkeys(expected, 1))
+    with tarfile.open(urls[0]) as tar:  # standard member names
+        names = tar.getnames()
+    assert names[:2] == ["data_000000000.flac" if fmt == "flac"
+                         else "data_000000000.json", names[1]]
+    assert {n.rsplit(".", 1)[1] for n in names} == {"json", fmt}
 
 
-def test_short_clip_is_tiled(shards, corpus):
+def test_dataset_reads_every_window_with_audio_and_fields(shards, corpus):
     folder, _ = shards
-    ex = next(x for x in ShardStream(folder) if x["id"] == "c0")
-    n = ex["num_samples"]
+    expected = _expected_windows(corpus)
+    dataset = ShardDataset(folder)
+    sampler = ShardSampler(dataset.index, seed=5)
+    seen = collections.Counter()
+    for i in sampler:
+        ex = dataset[i]
+        assert ex["sig"].shape == (1, WINDOW)
+        assert ex["sig"].dtype == torch.float32
+        _check_example(ex, expected, corpus)
+        seen[ex["id"]] += 1
+    assert seen == collections.Counter(dict.fromkeys(expected, 1))
+    short = next(dataset[i] for i in range(len(dataset))
+                 if dataset[i]["id"] == "c0")
+    n = short["num_samples"]
     assert n == int(0.4 * RATE)
-    assert torch.equal(ex["sig"][0, n:2 * n], ex["sig"][0, :n])
+    assert torch.equal(short["sig"][0, n:2 * n], short["sig"][0, :n])
+    with pytest.raises(IndexError):
+        dataset[15]
 
 
 def test_epochs_differ_and_repeat(shards):
     folder, _ = shards
-    stream = ShardStream(folder, seed=1, buffer_size=8, block_size=2)
-    first = [x["id"] for x in stream]
-    second = [x["id"] for x in stream]
-    assert sorted(first) == sorted(second) and first != second
-    stream.set_epoch(0)
-    assert [x["id"] for x in stream] == first
+    sampler = ShardSampler(read_index(folder), seed=1, block_size=2,
+                           shuffle_blocks=3)
+    sampler.set_epoch(0)
+    first = list(sampler)
+    sampler.set_epoch(1)
+    second = list(sampler)
+    assert sorted(first) == sorted(second) == list(range(15))
+    assert first != second
+    sampler.set_epoch(0)
+    assert list(sampler) == first
 
 
-@pytest.mark.parametrize("world, workers", [(2, 2), (3, 1), (1, 3)])
-def test_slots_cover_epoch_exactly(shards, world, workers):
-    folder, index = shards
+@pytest.mark.parametrize("world", [1, 2, 3, 4])
+def test_ranks_cover_epoch_exactly(shards, world):
+    folder, _ = shards
     index = read_index(folder)
     for epoch in range(3):
-        blocks = epoch_blocks(index, epoch, seed=7, block_size=3)
-        got = collections.Counter()
-        sizes = []
+        got, sizes = collections.Counter(), []
         for rank in range(world):
-            n_rank = 0
-            for w in range(workers):
-                s, o = slot_samples(blocks, rank, world, w, workers)
-                got.update(zip(s.tolist(), o.tolist(), strict=True))
-                n_rank += len(s)
-            sizes.append(n_rank)
-        assert len(set(sizes)) == 1  # same number of samples per rank
-        every = {(s, o) for s, sh in enumerate(index["shards"])
-                 for o in range(sh["count"])}
-        assert set(got) == every
-        # 15 samples: padding only when the world size does not divide
-        assert sum(got.values()) == sizes[0] * world
+            sampler = ShardSampler(index, seed=7, block_size=3,
+                                   rank=rank, world_size=world)
+            sampler.set_epoch(epoch)
+            mine = list(sampler)
+            assert len(mine) == len(sampler)
+            got.update(mine)
+            sizes.append(len(mine))
+        assert len(set(sizes)) == 1  # the same number of samples per rank
+        assert set(got) == set(range(15))
+        # padding (a repeat) only when the world size does not divide
         assert sum(got.values()) - 15 == (-15) % world
+
+
+def test_blocks_stay_together_in_shuffle_groups():
+    blocks = [(0, 4), (20, 24), (8, 12), (30, 34)]
+    rng = np.random.default_rng(0)
+    order = rank_indices(blocks, 0, 1, 2, rng).tolist()
+    assert sorted(order[:8]) == [0, 1, 2, 3, 20, 21, 22, 23]
+    assert sorted(order[8:]) == [8, 9, 10, 11, 30, 31, 32, 33]
 
 
 def _two_set_index(tmp_path, sizes, weights):
@@ -172,99 +217,153 @@ def _two_set_index(tmp_path, sizes, weights):
             item["mixture"] = name
             items[f"{name}/{i}"] = item
         datasets[name] = weights[name]
-    write_shards(items, str(tmp_path / "sh"), sample_rate=RATE,
-                 window_seconds=WINDOW_S, fmt="pcm", items_per_shard=7,
-                 datasets=datasets)
-    return read_index(str(tmp_path / "sh"))
+    return write_shards(items, str(tmp_path / "sh"), sample_rate=RATE,
+                        window_seconds=WINDOW_S, fmt="npy",
+                        items_per_shard=7, datasets=datasets)
 
 
 def test_mixture_quotas_cycles_and_repeats(tmp_path):
     index = _two_set_index(tmp_path, {"big": 40, "small": 6},
                            {"big": 1.0, "small": 1.0})
-    shards = index["shards"]
+    dataset_of = [s["dataset"] for s in index["shardlist"]
+                  for _ in range(s["nsamples"])]
     per_epoch = []
     for epoch in range(4):
         blocks = epoch_blocks(index, epoch, seed=2, epoch_size=20,
                               block_size=3)
-        got = collections.Counter()
-        for s, lo, hi in blocks:
-            for o in range(lo, hi):
-                got[(shards[s]["dataset"], s, o)] += 1
+        got = collections.Counter(i for lo, hi in blocks
+                                  for i in range(lo, hi))
         per_epoch.append(got)
         by_set = collections.Counter()
-        for (name, _, _), n in got.items():
-            by_set[name] += n
+        for i, n in got.items():
+            by_set[dataset_of[i]] += n
         assert by_set == {"big": 10, "small": 10}
-        small = [n for (name, _, _), n in got.items() if name == "small"]
+        small = [n for i, n in got.items() if dataset_of[i] == "small"]
         assert len(small) == 6 and set(small) <= {1, 2}  # spread evenly
-    big = [{k for k in e if k[0] == "big"} for e in per_epoch]
+    big = [{i for i in e if dataset_of[i] == "big"} for e in per_epoch]
     # 40 big samples, 10 per epoch: four epochs cover them, no repeat
     assert sum(len(b) for b in big) == 40 and len(set().union(*big)) == 40
+    whole = epoch_blocks(index, 0, weights="size", block_size=0)
+    assert len(whole) == len(index["shardlist"])
 
 
-def test_resume_in_process(shards):
+def _loader(folder, batch_size=3, num_workers=2, **options):
+    dataset = ShardDataset(folder)
+    sampler = ShardSampler(dataset.index, **options)
+    return make_shard_loader(dataset, sampler, batch_size=batch_size,
+                             num_workers=num_workers), sampler
+
+
+def _ids(batches):
+    return [x["id"] for batch in batches for x in batch]
+
+
+def test_resume_mid_epoch_with_workers_and_checkpointer(shards, tmp_path):
     folder, _ = shards
-    stream = ShardStream(folder, seed=9, buffer_size=5, block_size=2)
-    stream.set_epoch(2)
-    first = [x["id"] for x in itertools.islice(stream, 7)]
-    state = json.loads(json.dumps(stream.state_dict()))
-    assert state["epoch"] == 2 and state["delivered"] == {"0": 7}
-    resumed = ShardStream(folder, seed=9, buffer_size=5, block_size=2,
-                          state=state)
-    rest = [x["id"] for x in resumed]
-    full = ShardStream(folder, seed=9, buffer_size=5, block_size=2)
-    full.set_epoch(2)
-    assert first + rest == [x["id"] for x in full]
-    assert resumed.state_dict()["epoch"] == 3
-
-
-def test_resume_loader_workers_with_checkpointer(shards, tmp_path):
-    folder, _ = shards
-    options = {"seed": 4, "buffer_size": 3, "block_size": 2}
-
-    def loader(stream):
-        return ShardLoader(stream, batch_size=3, num_workers=2)
-
-    stream = ShardStream(folder, **options)
-    full = [x["id"] for batch in loader(stream) for x in batch]
+    options = {"seed": 4, "block_size": 2, "shuffle_blocks": 2}
+    loader, sampler = _loader(folder, **options)
+    sampler.set_epoch(1)
+    full = _ids(loader)
     assert len(full) == 15 and len(set(full)) == 15
-    assert stream.epoch == 1
-    taken = []
-    for batch in itertools.islice(loader(stream), 3):
-        taken += [x["id"] for x in batch]
-    ckpt = Checkpointer(str(tmp_path / "ckpt"), {"stream": stream})
+    loader, sampler = _loader(folder, **options)
+    ckpt = Checkpointer(str(tmp_path / "ckpt"),
+                        {"loader": loader, "sampler": sampler})
+    sampler.set_epoch(1)
+    it = iter(loader)
+    taken = _ids(itertools.islice(it, 3))
     ckpt.save_checkpoint(end_of_epoch=False)
-    fresh = ShardStream(folder, **options)
-    recovered = Checkpointer(str(tmp_path / "ckpt"), {"stream": fresh})
-    recovered.recover_if_possible()
-    assert fresh.epoch == 1 and sum(fresh.delivered.values()) == 9
-    rest = [x["id"] for batch in loader(fresh) for x in batch]
-    assert sorted(taken + rest) == sorted(full)
-    assert len(taken + rest) == 15
-    assert fresh.epoch == 2
-    with pytest.raises(ShardError, match="num_workers=2"):
-        moved = ShardStream(folder, **options, state=stream.state_dict())
-        list(ShardLoader(moved, batch_size=3, num_workers=0))
+    taken_after = _ids(it)  # trained on, then killed: not in the checkpoint
+    assert taken + taken_after == full
+    loader, sampler = _loader(folder, **options)
+    Checkpointer(str(tmp_path / "ckpt"), {
+        "loader": loader, "sampler": sampler}).recover_if_possible()
+    assert sampler.epoch == 1
+    rest = _ids(loader)
+    assert taken + rest == full
+    assert _ids(loader) == full  # the next pass starts from the beginning
+    assert len(loader) == 5
 
 
-def test_loader_len_matches_batches(shards):
+def test_mid_epoch_checkpoint_with_other_options_is_refused(shards, tmp_path):
     folder, _ = shards
-    stream = ShardStream(folder, world_size=3, rank=1)
-    loader = ShardLoader(stream, batch_size=2, num_workers=2)
-    assert len(stream) == 5
-    assert len(loader) == len(list(loader)) == 3
+    loader, sampler = _loader(folder, num_workers=0, seed=1)
+    ckpt = Checkpointer(str(tmp_path / "c"), {"loader": loader,
+                                              "sampler": sampler})
+    next(iter(loader))
+    ckpt.save_checkpoint(end_of_epoch=False)
+    for options in ({"seed": 2}, {"seed": 1, "rank": 0, "world_size": 2}):
+        loader, sampler = _loader(folder, num_workers=0, **options)
+        with pytest.raises(ShardError, match="other shards or options"):
+            Checkpointer(str(tmp_path / "c"), {
+                "loader": loader, "sampler": sampler}).recover_if_possible()
+    with pytest.raises(ShardError, match="does not apply"):
+        make_shard_loader(ShardDataset(folder), sampler, shuffle=True)
 
 
-def test_state_from_other_options_is_refused(shards):
+def test_file_pipe_and_template_urls(shards, tmp_path):
+    folder, index = shards
+    names = [s["url"] for s in index["shardlist"]]
+    by_file = ShardDataset("file://" + folder)
+    assert by_file.urls[0] == os.path.join(folder, names[0])
+    reference = [by_file[i]["id"] for i in range(15)]
+    piped = ShardDataset(
+        f"pipe:cat {folder}/index.json",
+        url_template=f"pipe:cat {folder}/{{name}}",
+        cache_dir=str(tmp_path / "cache"), open_shards=1,
+        keep_downloads=False)
+    assert piped.urls[1] == f"pipe:cat {folder}/{names[1]}"
+    assert [piped[i]["id"] for i in range(15)] == reference
+    # one shard open at a time: the others' downloads are deleted
+    assert len(os.listdir(tmp_path / "cache")) == 1
+    with pytest.raises(ShardError, match="url_template"):
+        ShardDataset(f"pipe:cat {folder}/index.json")
+    broken = ShardDataset(folder, url_template="pipe:cat /nonexistent/{name}",
+                          cache_dir=str(tmp_path / "cache2"))
+    with pytest.raises(ShardError, match="cannot fetch shard"):
+        broken[0]
+
+
+def test_http_urls(shards):
+    """A local HTTP server (127.0.0.1 only) serves the shard folder."""
     folder, _ = shards
-    state = ShardStream(folder, seed=1).state_dict()
-    with pytest.raises(ShardError, match="other shards or options"):
-        ShardStream(folder, seed=2, state=state)
-    rank0 = ShardStream(folder, seed=1, rank=0, world_size=2).state_dict()
-    with pytest.raises(ShardError, match="rank 0's, this is rank 1"):
-        ShardStream(folder, seed=1, rank=1, world_size=2, state=rank0)
-    with pytest.raises(ShardError, match="other shards or options"):
-        ShardStream(folder, seed=1, rank=0, world_size=3, state=rank0)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=folder)
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        cache = os.path.join(folder, "..", "http_cache_" + os.path.basename(
+            folder))
+        remote = ShardDataset(f"{url}/index.json", cache_dir=cache)
+        assert remote.urls[0] == f"{url}/data-000000.tar"
+        local = ShardDataset(folder)
+        for i in range(len(local)):
+            assert torch.equal(remote[i]["sig"], local[i]["sig"])
+        shutil.rmtree(cache)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_missing_and_damaged_shards_are_named(shards, tmp_path):
+    folder, index = shards
+    names = [s["url"] for s in index["shardlist"]]
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    os.remove(copy / names[1])
+    with pytest.raises(ShardError, match="1 shard.*data-000001.tar"):
+        ShardDataset(str(copy))
+    shutil.copy(os.path.join(folder, names[3]), copy / names[1])  # 3 of 4
+    with pytest.raises(ShardError, match="holds 3 samples, its index 4"):
+        ShardDataset(str(copy))[4]
+    (copy / "index.json").write_text(json.dumps({"version": 1,
+                                                 "shards": []}))
+    with pytest.raises(ShardError, match="write them again"):
+        read_index(str(copy))
+    with pytest.raises(ShardError, match="no shard index"):
+        read_index(str(tmp_path / "nothing"))
 
 
 def test_cli_manifest_mixture_and_info(tmp_path, corpus, capsys):
@@ -279,15 +378,14 @@ def test_cli_manifest_mixture_and_info(tmp_path, corpus, capsys):
     index = main(["write", "--manifest", str(tmp_path / "m.json"),
                   "--data_root", root, "--out", str(tmp_path / "a"),
                   "--sample_rate", str(RATE), "--window_seconds", "1",
-                  "--format", "pcm", "--num_workers", "2"])
-    assert index["total"] == 13
+                  "--format", "npy", "--num_workers", "2"])
+    assert index["pengi"]["total"] == 13
     again = write_shards(kept, str(tmp_path / "b"), sample_rate=RATE,
-                         window_seconds=1.0, fmt="pcm")
-    assert [s["count"] for s in again["shards"]] == [
-        s["count"] for s in index["shards"]]
-    for s in index["shards"]:  # the pool writes the same bytes
-        with open(tmp_path / "a" / s["path"], "rb") as f1, open(
-                tmp_path / "b" / s["path"], "rb") as f2:
+                         window_seconds=1.0, fmt="npy")
+    assert again["shardlist"] == index["shardlist"]
+    for s in index["shardlist"]:  # the pool writes the same bytes
+        with open(tmp_path / "a" / s["url"], "rb") as f1, open(
+                tmp_path / "b" / s["url"], "rb") as f2:
             assert f1.read() == f2.read()
     with pytest.raises(ShardError, match="--overwrite"):
         main(["write", "--manifest", str(tmp_path / "m.json"),
@@ -304,25 +402,14 @@ def test_cli_manifest_mixture_and_info(tmp_path, corpus, capsys):
                   "--out", str(tmp_path / "mix"), "--sample_rate",
                   str(RATE), "--window_seconds", "1",
                   "--shard_size_mb", "0.01"])
-    assert mixed["datasets"]["one"]["weight"] == pytest.approx(0.75)
-    assert mixed["total"] == 26
-    assert len(mixed["shards"]) > 2  # split by size
-    assert all(s["path"].startswith(("one-", "two-"))
-               for s in mixed["shards"])
-    stream = ShardStream(str(tmp_path / "mix"), epoch_size=40)
-    got = collections.Counter(x["mixture"] for x in stream)
+    assert mixed["pengi"]["datasets"]["one"]["weight"] == pytest.approx(0.75)
+    assert mixed["pengi"]["total"] == 26
+    assert len(mixed["shardlist"]) > 2  # split by size
+    assert all(s["url"].startswith(("one-", "two-"))
+               for s in mixed["shardlist"])
+    dataset = ShardDataset(str(tmp_path / "mix"))
+    sampler = ShardSampler(dataset.index, epoch_size=40)
+    got = collections.Counter(dataset[i]["mixture"] for i in sampler)
     assert got == {"one": 30, "two": 10}
     main(["info", str(tmp_path / "mix")])
     assert "26 samples" in capsys.readouterr().out
-
-
-def test_missing_shard_is_named(shards, tmp_path):
-    folder, index = shards
-    copy = tmp_path / "copy"
-    copy.mkdir()
-    for name in os.listdir(folder):
-        if name != index["shards"][1]["path"]:
-            (copy / name).write_bytes(open(os.path.join(folder, name),
-                                           "rb").read())
-    with pytest.raises(ShardError, match="1 shard.*data-000001.tar"):
-        ShardStream(str(copy))
