@@ -458,7 +458,7 @@ def test_pretrain_recipe_trains_from_shards(tmp_path):
         data_root=os.path.join(corpus, "LocalSounds"))
     shards = str(tmp_path / "shards")
     write_shards(items, shards, sample_rate=16000,
-                 window_seconds=TINY["clip_seconds"], fmt="pcm",
+                 window_seconds=TINY["clip_seconds"], fmt="npy",
                  items_per_shard=4)
     out = tmp_path / "sharded"
     _run(_tiny_args(tmp_path, out, ["--train_shards", shards,
@@ -466,7 +466,7 @@ def test_pretrain_recipe_trains_from_shards(tmp_path):
                                     "--number_of_epochs", "1"]))
     result = _result(out)
     # one epoch over every shard window, in batches of 2
-    n_windows = sum(s["count"] for s in json.load(
-        open(os.path.join(shards, "index.json")))["shards"])
+    n_windows = sum(s["nsamples"] for s in json.load(
+        open(os.path.join(shards, "index.json")))["shardlist"])
     assert result["optimizer_step"] == -(-n_windows // 2)
     assert (out / "pretrained" / "prefix_lm.ckpt").exists()
