@@ -205,13 +205,17 @@ def classify(pengi, path, labels_text, scoring, prompt, options):
 
 
 def ranking_markdown(rows, scoring):
-    """The ranking as a Markdown table."""
-    value = "probability" if scoring == "likelihood" else "similarity"
-    score = ("mean log-prob per token" if scoring == "likelihood"
-             else "cosine")
-    lines = [f"| rank | label | {value} | {score} |", "|---:|---|---:|---:|"]
-    lines += [f"| {rank} | {_cell(label)} | {val:.3f} | {raw:.3f} |"
-              for rank, label, val, raw in rows]
+    """The ranking as a Markdown table (likelihood: the probability and
+    the mean log-probability per token; text: the cosine similarity)."""
+    if scoring == "likelihood":
+        lines = ["| rank | label | probability | mean log-prob per token |",
+                 "|---:|---|---:|---:|"]
+        lines += [f"| {rank} | {_cell(label)} | {val:.3f} | {raw:.3f} |"
+                  for rank, label, val, raw in rows]
+    else:
+        lines = ["| rank | label | cosine similarity |", "|---:|---|---:|"]
+        lines += [f"| {rank} | {_cell(label)} | {val:.3f} |"
+                  for rank, label, val, _ in rows]
     return "\n".join(lines)
 
 

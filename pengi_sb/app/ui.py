@@ -46,8 +46,10 @@ def offline_theme():
     return gr.themes.Default(font=SYSTEM_FONTS, font_mono=MONO_FONTS)
 
 
-def _error(message):
-    return f'<p class="error" role="alert">Error: {_escape(message)}</p>'
+def _error(task, err):
+    """The status line of a failed ``task`` (e.g. "captioning")."""
+    message = _escape(actions.user_message(err))
+    return f'<p class="error" role="alert">Error while {task}: {message}</p>'
 
 
 def _escape(text):
@@ -59,6 +61,13 @@ def _ok(message):
     return f"<p>{_escape(message)}</p>"
 
 
+def _on(event, fn, inputs, outputs, status, task):
+    """Wires ``event``: the status says ``task`` is running (at once, not
+    queued), then ``fn`` runs."""
+    event(lambda: _ok(f"{task.capitalize()}…"), None, status,
+          queue=False).then(fn, inputs, outputs)
+
+
 class _Runner:
     """Runs actions one at a time and turns errors into status messages."""
 
@@ -66,11 +75,11 @@ class _Runner:
         self.pengi = pengi
         self.lock = threading.Lock()
 
-    def guarded(self, fn, n_outputs, done="Done."):
+    def guarded(self, fn, n_outputs, task, done="Done."):
         """A Gradio handler calling ``fn(pengi, *inputs)``.
 
         Returns ``fn``'s outputs (``n_outputs`` of them) and the status;
-        on error, empty outputs and the error's message.
+        on error, empty outputs and the error's message (naming ``task``).
         """
 
         def handler(*inputs):
@@ -79,7 +88,7 @@ class _Runner:
                     out = fn(self.pengi, *inputs)
             except Exception as err:  # every error becomes a message
                 empty = (None,) * n_outputs
-                return (*empty, _error(actions.user_message(err)))
+                return (*empty, _error(task, err))
             out = out if isinstance(out, tuple) else (out,)
             return (*out, _ok(done))
 
@@ -126,7 +135,7 @@ def build_demo(pengi, index_folder=None, cache_dir=None, model_key="model",
             with gr.Column(scale=2):
                 audio = gr.Audio(sources=["upload", "microphone"],
                                  type="filepath", label="Audio clip",
-                                 elem_id="audio-input")
+                                 elem_id="audio-input", buttons=["download"])
                 status = gr.HTML("<p>Ready.</p>", elem_id="status-box",
                                  label="Status")
                 with gr.Accordion("Generation options (caption, question, "
@@ -206,33 +215,36 @@ def build_demo(pengi, index_folder=None, cache_dir=None, model_key="model",
                 _search_tab(run, pengi, indexes, index_folder, cache_dir,
                             model_key, status)
 
-        audio.change(run.guarded(actions.show_audio, 1, "Audio loaded."),
+        audio.change(run.guarded(actions.show_audio, 1, "loading the audio",
+                                 "Audio loaded."),
                      [audio], [view, status])
         # results of the previous clip go when the clip changes
         results = [cap_out, qa_out, ranking, chart, generated, desc_out,
                    gen_out, beams]
         audio.change(lambda: [None] * len(results), None, results,
                      queue=False)
-        cap_btn.click(run.guarded(
-            lambda p, a, *g: actions.caption(p, a, options(*g)), 1),
-            [audio, *gen], [cap_out, status])
-        qa_btn.click(run.guarded(
-            lambda p, a, q, *g: actions.answer(p, a, q, options(*g)), 1),
-            [audio, question, *gen], [qa_out, status])
-        question.submit(run.guarded(
-            lambda p, a, q, *g: actions.answer(p, a, q, options(*g)), 1),
-            [audio, question, *gen], [qa_out, status])
-        cls_btn.click(run.guarded(
-            lambda p, a, lab, sc, pr, *g: actions.classify(
-                p, a, lab, sc, pr, options(*g)), 3),
-            [audio, labels, scoring, cls_prompt, *gen],
-            [ranking, chart, generated, status])
-        desc_btn.click(run.guarded(
-            lambda p, a, *g: actions.describe(p, a, options(*g)), 1),
-            [audio, *gen], [desc_out, status])
-        gen_btn.click(run.guarded(
-            lambda p, a, pr, *g: actions.generate(p, a, pr, options(*g)), 2),
-            [audio, prompt, *gen], [gen_out, beams, status])
+        for event, fn, n, inputs, outs, task in (
+            (cap_btn.click, lambda p, a, *g: actions.caption(
+                p, a, options(*g)), 1, [audio, *gen], [cap_out], "captioning"),
+            (qa_btn.click, lambda p, a, q, *g: actions.answer(
+                p, a, q, options(*g)), 1, [audio, question, *gen], [qa_out],
+             "answering"),
+            (question.submit, lambda p, a, q, *g: actions.answer(
+                p, a, q, options(*g)), 1, [audio, question, *gen], [qa_out],
+             "answering"),
+            (cls_btn.click, lambda p, a, lab, sc, pr, *g: actions.classify(
+                p, a, lab, sc, pr, options(*g)), 3,
+             [audio, labels, scoring, cls_prompt, *gen],
+             [ranking, chart, generated], "classifying"),
+            (desc_btn.click, lambda p, a, *g: actions.describe(
+                p, a, options(*g)), 1, [audio, *gen], [desc_out],
+             "describing"),
+            (gen_btn.click, lambda p, a, pr, *g: actions.generate(
+                p, a, pr, options(*g)), 2, [audio, prompt, *gen],
+             [gen_out, beams], "generating"),
+        ):
+            _on(event, run.guarded(fn, n, task), inputs, [*outs, status],
+                status, task)
     return demo
 
 
@@ -256,7 +268,7 @@ def _search_tab(run, pengi, indexes, index_folder, cache_dir, model_key,
     search_btn = gr.Button("Search", variant="primary",
                            elem_id="search-button", interactive=enabled)
     results = gr.Markdown(elem_id="search-results")
-    players = [gr.Audio(visible=False, interactive=False,
+    players = [gr.Audio(visible=False, interactive=False, buttons=["download"],
                         label=f"Result {i + 1}") for i in range(TOP_K)]
 
     def get_index(path, progress):
@@ -288,7 +300,7 @@ def _search_tab(run, pengi, indexes, index_folder, cache_dir, model_key,
             with run.lock:
                 index, report = get_index(path, progress)
         except Exception as err:
-            return "", _error(actions.user_message(err))
+            return "", _error("indexing", err)
         return describe_report(index, report), _ok("Folder indexed.")
 
     def do_search(path, text, k, progress=gr.Progress()):  # noqa: B008
@@ -309,11 +321,14 @@ def _search_tab(run, pengi, indexes, index_folder, cache_dir, model_key,
                                        label=f"{i + 1}. {rel} "
                                        f"({score:.3f})")
         except Exception as err:
-            return ("", "", *hidden, _error(actions.user_message(err)))
+            return ("", "", *hidden, _error("searching", err))
         return (describe_report(index, report), "\n".join(rows), *updates,
                 _ok(f"{len(found)} results."))
 
-    index_btn.click(do_index, [folder], [summary, status])
+    _on(index_btn.click, do_index, [folder], [summary, status], status,
+        "indexing")
     outputs = [summary, results, *players, status]
-    search_btn.click(do_search, [folder, query, top_k], outputs)
-    query.submit(do_search, [folder, query, top_k], outputs)
+    _on(search_btn.click, do_search, [folder, query, top_k], outputs, status,
+        "searching")
+    _on(query.submit, do_search, [folder, query, top_k], outputs, status,
+        "searching")

@@ -127,10 +127,12 @@ def audio_figure(wav, sample_rate, frontend, window, mode="mean"):
 def _draw_windows(ax, spans, sample_rate):
     """One bar per model window, on two alternating rows (they overlap by
     half a window)."""
+    gap = 0.02 * (spans[0][1] - spans[0][0])  # windows of a row touch
     for k, (start, end) in enumerate(spans):
         row = k % 2
-        ax.barh(row, (end - start) / sample_rate, left=start / sample_rate,
-                height=0.7, color=WINDOW_COLOURS[row], alpha=0.85)
+        ax.barh(row, (end - start - 2 * gap) / sample_rate,
+                left=(start + gap) / sample_rate, height=0.7,
+                color=WINDOW_COLOURS[row], alpha=0.85)
         if len(spans) <= 24:
             ax.text((start + end) / 2 / sample_rate, row, f"{k + 1}",
                     ha="center", va="center", fontsize=7, color="white")
