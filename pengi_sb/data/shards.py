@@ -68,7 +68,6 @@ import zlib
 import numpy as np
 import soundfile
 import torch
-import webdataset
 from speechbrain.dataio.dataloader import make_dataloader
 from speechbrain.utils.checkpoints import (
     mark_as_loader,
@@ -77,8 +76,15 @@ from speechbrain.utils.checkpoints import (
 )
 from speechbrain.utils.logger import get_logger
 from torch.utils.data import Dataset, Sampler
-from wids.wids import IndexedTarSamples
-from wids.wids_lru import LRUCache
+
+try:
+    import webdataset
+    from wids.wids import IndexedTarSamples
+    from wids.wids_lru import LRUCache
+except ImportError as err:  # webdataset >= 1.0 no longer ships wids
+    raise ImportError(
+        f"pengi_sb.data.shards needs webdataset 0.2.x, which includes wids "
+        f"({err}): pip install 'webdataset>=0.2.111,<1'") from err
 
 from pengi_sb.data.audio import (
     AudioError,
@@ -547,6 +553,8 @@ class ShardDataset(Dataset):
         """Shard ``s`` as ``wids.IndexedTarSamples`` (opened, downloaded
         first when remote)."""
         if self._pid != os.getpid():
+            if self._open is not None:  # a forked worker: the parent's
+                self._open.release_handler = None
             self._open = LRUCache(self.open_shards, self._release)
             self._pid = os.getpid()
         url = self.urls[s]
