@@ -165,9 +165,10 @@ def waveforms_from_batch(wavs, wav_lens=None, rate=None, sample_rate=None):
     ...                            sample_rate=16000)
     >>> [w.shape[0] for w in out]
     [8, 4]
-    >>> [w.shape[0] for w in waveforms_from_batch(torch.ones(1, 300), None,
-    ...                                           rate=48000, sample_rate=16000)]
-    [100]
+    >>> out = waveforms_from_batch(torch.ones(1, 300), None, rate=48000,
+    ...                            sample_rate=16000)
+    >>> out[0].shape
+    torch.Size([100])
     """
     wavs = torch.as_tensor(wavs)
     if wavs.dim() == 1:
@@ -186,7 +187,7 @@ def waveforms_from_batch(wavs, wav_lens=None, rate=None, sample_rate=None):
         raise ValueError(f"{wavs.shape[0]} waveforms but {len(wav_lens)} "
                          "relative lengths in wav_lens")
     out = []
-    for i, (wav, rel) in enumerate(zip(wavs, wav_lens)):
+    for i, (wav, rel) in enumerate(zip(wavs, wav_lens, strict=True)):
         n = int(round(float(rel) * wav.shape[-1]))
         out.append(prepare_waveform(wav[..., :n].cpu(), rate or sample_rate,
                                     sample_rate, f"batch item {i}"))
