@@ -1,12 +1,15 @@
 """The benchmark recipes of the paper's downstream tasks, run end to end.
 
 For every dataset / task: a tiny copy of the official layout
-(tests/layouts), a tiny random Pengi (tests/model_fixtures), then the real
-entry points (``recipes/common/*.py``, which every recipe folder's
-``evaluate.py`` / ``train.py`` / ``linear_probe.py`` symlinks): prepare +
-zero-shot evaluation (both close-ended methods where they apply), a
-``--debug`` fine-tuning with PengiBrain, and a linear probe. Two runs go
-through the symlinked scripts in a subprocess, as a user calls them.
+(tests/layouts), a tiny random Pengi (tests/model_fixtures), then the
+recipe folder's own entry point (``recipes/<Dataset>/zeroshot/evaluate.py``,
+``finetune/train.py``, ``finetune/linear_probe.py``, each calling the shared
+loop of ``pengi_sb.benchmark``): prepare + zero-shot evaluation (both
+close-ended methods where they apply), a ``--debug`` fine-tuning with
+PengiBrain, and a linear probe. Two runs go through the scripts in a
+subprocess from another working directory, as a user calls them. The
+consistency tests check that the recipes are real files (no symlinks)
+and that every yaml loads with its shared file.
 
 Authors
  * pengi-sb developers 2026
@@ -24,12 +27,8 @@ import torch
 from layouts import sound, speech_text
 from model_fixtures import tiny_pretrained_folder
 
-from pengi_sb.benchmark.evaluation import (
-    EvaluationError,
-    TaskConfig,
-    build_runs,
-    kfold_partition,
-)
+from pengi_sb.benchmark.config import EvaluationError, TaskConfig
+from pengi_sb.benchmark.protocols import build_runs, kfold_partition
 from pengi_sb.metrics import find_spice
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -128,9 +127,17 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
-def _load_script(name):
-    path = os.path.join(RECIPES, "common", f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"recipe_{name}", path)
+# the entry script of each kind of recipe, in recipes/<Dataset>/
+SCRIPTS = {"zeroshot": "zeroshot/evaluate.py", "finetune": "finetune/train.py",
+           "linear_probe": "finetune/linear_probe.py"}
+
+
+def _load_script(dataset, kind):
+    """Imports a recipe folder's script as a module (which puts its dataset
+    folder on sys.path, as when it runs)."""
+    path = os.path.join(RECIPES, dataset, SCRIPTS[kind])
+    spec = importlib.util.spec_from_file_location(
+        f"recipe_{dataset}_{kind}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -138,8 +145,15 @@ def _load_script(name):
 
 @pytest.fixture(scope="module")
 def scripts():
-    return {name: _load_script(name)
-            for name in ("zeroshot", "finetune", "linear_probe")}
+    """``scripts(dataset, kind)``: the recipe's entry script, imported."""
+    loaded = {}
+
+    def get(dataset, kind):
+        if (dataset, kind) not in loaded:
+            loaded[dataset, kind] = _load_script(dataset, kind)
+        return loaded[dataset, kind]
+
+    return get
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +196,7 @@ def _zeroshot(scripts, data, model, out, dataset, yaml, *extra,
     argv = [_hparams(dataset, "zeroshot", yaml), "--data_folder",
             data(dataset), "--pretrained_source", model, "--output_folder",
             str(out), *tiny, *EXTRA.get(dataset, []), *extra]
-    return scripts["zeroshot"].main(argv)
+    return scripts(dataset, "zeroshot").main(argv)
 
 
 # ------------------------------------------------------------- zero-shot
@@ -292,7 +306,7 @@ def test_zeroshot_skips_unreadable_audio(scripts, data, model,
             folder, "--pretrained_source", model, "--output_folder",
             str(out), "--manifest_folder", str(first / "manifests"),
             "--skip_prep", "True", *TINY]
-    scripts["zeroshot"].main(argv)
+    scripts("SESA", "zeroshot").main(argv)
     saved = _read(out / "results.json")
     assert saved["n_skipped"] == 1 and saved["skipped"][0]["id"] == broken_id
     assert saved["n_scored"] == len(items) - 1
@@ -317,7 +331,7 @@ def test_finetune_debug(scripts, data, model, tmp_path, dataset, yaml,
             data(dataset), "--pretrained_source", model, "--output_folder",
             str(tmp_path), "--debug", "--num_workers", "0", "--lr", "0.01",
             "--warmup_steps", "0", *TINY, *TUNING_EXTRA.get(dataset, [])]
-    brain, report = scripts["finetune"].main(argv)
+    brain, report = scripts(dataset, "finetune").main(argv)
     log = (tmp_path / "train_log.txt").read_text()
     assert "train loss" in log and "test loss" in log
     tuned = tmp_path / "pretrained"
@@ -342,7 +356,7 @@ def test_linear_probe(scripts, data, model, tmp_path, dataset, yaml, n_runs):
             data(dataset), "--pretrained_source", model, "--output_folder",
             str(tmp_path), "--batch_size", "4", "--probe_epochs", "3",
             *TUNING_EXTRA.get(dataset, [])]
-    report = scripts["linear_probe"].main(argv)
+    report = scripts(dataset, "linear_probe").main(argv)
     saved = _read(tmp_path / "results.json")
     assert len(saved["runs"]) == n_runs == len(report["runs"])
     metric = "mAP" if saved["multilabel"] else "accuracy"
@@ -364,17 +378,22 @@ def _subprocess(args, cwd):
     return done
 
 
-def test_symlinked_zeroshot_script(data, model, tmp_path):
-    script = os.path.join(RECIPES, "ESC50", "zeroshot", "evaluate.py")
-    _subprocess([script, _hparams("ESC50", "zeroshot", "zeroshot.yaml"),
+def test_zeroshot_script_from_the_repository_root(data, model, tmp_path):
+    """As the README says: relative paths, run from the repository root."""
+    _subprocess(["recipes/ESC50/zeroshot/evaluate.py",
+                 "recipes/ESC50/zeroshot/hparams/zeroshot.yaml",
                  "--data_folder", data("ESC50"), "--pretrained_source",
                  model, "--output_folder", str(tmp_path / "out"),
-                 "--device", "cpu", *TINY], cwd=str(tmp_path))
+                 "--device", "cpu", *TINY], cwd=ROOT)
     saved = _read(tmp_path / "out" / "results.json")
     assert saved["n_scored"] == 7 and saved["benchmark"]["pengi"] == 0.9195
+    # the experiment folder records the hparams with the shared file
+    # resolved in (the include is found from the yaml, not the cwd)
+    recorded = (tmp_path / "out" / "hyperparams.yaml").read_text()
+    assert "shared:" in recorded and "beam_size: 1" in recorded
 
 
-def test_symlinked_finetune_script(data, model, tmp_path):
+def test_finetune_script_from_another_folder(data, model, tmp_path):
     script = os.path.join(RECIPES, "SESA", "finetune", "train.py")
     _subprocess([script, _hparams("SESA", "finetune", "finetune.yaml"),
                  "--data_folder", data("SESA"), "--pretrained_source", model,
@@ -385,7 +404,12 @@ def test_symlinked_finetune_script(data, model, tmp_path):
 
 
 # ------------------------------------------------------------- consistency
-def test_every_recipe_is_tested_and_linked():
+def _recipe_yamls():
+    return sorted(glob.glob(os.path.join(RECIPES, "*", "*", "hparams",
+                                         "*.yaml")))
+
+
+def test_every_recipe_is_tested():
     zeroshot = {(p.split(os.sep)[-4], os.path.basename(p)) for p in glob.glob(
         os.path.join(RECIPES, "*", "zeroshot", "hparams", "*.yaml"))}
     assert zeroshot == {(d, y) for d, y, _ in ZEROSHOT}
@@ -397,18 +421,108 @@ def test_every_recipe_is_tested_and_linked():
                  encoding="utf-8").read()
     for dataset, yaml, _ in ZEROSHOT:
         assert f"{dataset}/zeroshot/hparams/{yaml}" in table
-    links = {"evaluate.py": "zeroshot.py", "train.py": "finetune.py",
-             "linear_probe.py": "linear_probe.py"}
+
+
+def test_recipes_are_visible_files():
+    """No symlinks under recipes/; every task folder has its own entry
+    script for each kind of yaml it holds, a real file that makes the
+    dataset folder importable and calls the shared loop."""
+    links = [os.path.join(folder, name)
+             for folder, dirs, files in os.walk(RECIPES)
+             for name in dirs + files
+             if os.path.islink(os.path.join(folder, name))]
+    assert links == []
+    loops = {"zeroshot": "zeroshot", "finetune": "finetune",
+             "linear_probe": "probe_recipe"}
+    checked = set()
+    for path in _recipe_yamls():
+        task_folder = os.path.dirname(os.path.dirname(path))
+        dataset = os.path.basename(os.path.dirname(task_folder))
+        name = os.path.basename(path)
+        kind = next(k for k in ("linear_probe", "finetune", "zeroshot")
+                    if name.startswith(k))
+        script = os.path.join(RECIPES, dataset, SCRIPTS[kind])
+        assert os.path.dirname(script) == task_folder, path
+        assert os.path.isfile(script), f"{path} has no {SCRIPTS[kind]}"
+        assert os.access(script, os.X_OK), script
+        text = open(script, encoding="utf-8").read()
+        assert f"from pengi_sb.benchmark.{loops[kind]} import main" in text
+        assert "parents[1]))" in text and "To run::" in text
+        assert f"recipes/{dataset}/{SCRIPTS[kind]}" in text
+        checked.add(script)
+    probed = {d for d, _, p, _ in FINETUNE if p}
+    assert checked == {os.path.join(RECIPES, d, SCRIPTS[kind])
+                       for d in LAYOUTS for kind in SCRIPTS
+                       if kind != "linear_probe" or d in probed}
     for dataset in LAYOUTS:
         for task in ("zeroshot", "finetune"):
-            folder = os.path.join(RECIPES, dataset, task)
-            assert os.path.isfile(os.path.join(folder, "README.md"))
-            for name, target in links.items():
-                path = os.path.join(folder, name)
-                if os.path.lexists(path):
-                    assert os.readlink(path) == f"../../common/{target}"
-            assert os.path.lexists(os.path.join(
-                folder, "evaluate.py" if task == "zeroshot" else "train.py"))
+            assert os.path.isfile(os.path.join(RECIPES, dataset, task,
+                                               "README.md"))
+
+
+@pytest.mark.parametrize(
+    "path", _recipe_yamls(),
+    ids=[os.path.relpath(p, RECIPES)[:-5] for p in _recipe_yamls()])
+def test_every_yaml_loads(path):
+    """Each recipe yaml loads with its shared file (placeholders given),
+    keeps only what its benchmark changes, and names its own results
+    folder."""
+    from hyperpyyaml import load_hyperpyyaml
+
+    from pengi_sb.benchmark.recipe_yaml import find_include, load_recipe_yaml
+
+    dataset = os.path.relpath(path, RECIPES).split(os.sep)[0]
+    folder = os.path.join(RECIPES, dataset)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    given = {"data_folder": "/data", "pretrained_source": "/model"}
+    hparams, _ = load_recipe_yaml(path, given)
+    stem = os.path.basename(path)[:-5]
+    assert hparams["data_folder"] == "/data"
+    assert hparams["output_folder"].startswith(f"results/{dataset}/{stem}/")
+    assert hparams["benchmark"]["dataset"] == dataset
+    assert "eval_window" not in hparams
+    assert callable(hparams["prepare"])
+    if not stem.startswith("linear_probe"):
+        TaskConfig.from_hparams(hparams)
+    if stem.startswith("finetune"):
+        from pengi_sb.training.scheduler import WarmupCosineScheduler
+
+        assert isinstance(hparams["lr_annealing"], WarmupCosineScheduler)
+    # the same yaml through HyperPyYAML alone: the shared keys nested
+    key, shared_file = find_include(path)
+    assert os.path.dirname(shared_file).endswith(os.path.join("recipes",
+                                                              "hparams"))
+    with open(path, encoding="utf-8") as f:
+        nested = load_hyperpyyaml(f, given)
+    assert nested[key]["output_folder"] == hparams["output_folder"]
+    # what the shared file already says is not repeated here
+    with open(path, encoding="utf-8") as f:
+        lines = [line for line in f if line.strip()
+                 and not line.lstrip().startswith("#")]
+    assert len(lines) < 40, f"{path}: {len(lines)} lines of hparams"
+
+
+def test_overrides_reach_the_shared_file(data, tmp_path):
+    """A command-line key of the shared file reaches what the shared file
+    builds from it; a key of neither file is refused."""
+    from pengi_sb.benchmark.recipe_yaml import load_recipe_yaml
+
+    path = _hparams("ESC50", "finetune", "finetune.yaml")
+    sys.path.insert(0, os.path.join(RECIPES, "ESC50"))
+    hparams, overrides = load_recipe_yaml(
+        path, "data_folder: /d\npretrained_source: /p\nlr: 0.5\n"
+        "subset: actions\noutput_folder: /out\nnumber_of_epochs: 3")
+    assert hparams["opt_class"].keywords["lr"] == 0.5
+    assert hparams["lr_annealing"].lr == 0.5
+    assert hparams["epoch_counter"].limit == 3
+    assert hparams["prepare"].keywords["subset"] == "actions"
+    assert hparams["save_folder"] == "/out/save"
+    assert "shared:" in overrides and "lr: 0.5" in overrides
+    with pytest.raises(ValueError, match="'learning_rate' is not a key"):
+        load_recipe_yaml(path, {"data_folder": "/d",
+                                "pretrained_source": "/p",
+                                "learning_rate": 0.5})
 
 
 def test_protocols_and_config_errors():

@@ -1,1 +1,29 @@
-../../common/finetune.py
+#!/usr/bin/env python3
+"""Recipe: fine-tuning Pengi on GTZANGenres with PengiBrain.
+
+One run of the protocol per call (``--run_name``). The loop is
+:func:`pengi_sb.benchmark.finetune.main`; the yamls in ``hparams/``
+(``finetune.yaml``) hold what this benchmark changes and take the rest from
+``recipes/hparams/finetune_common.yaml``.
+
+To run::
+
+    python recipes/GTZANGenres/finetune/train.py \\
+        recipes/GTZANGenres/finetune/hparams/finetune.yaml \\
+        --data_folder <GTZAN> \\
+        --pretrained_source pretrained/pengi_base [--run_name <run>]
+
+Authors
+ * pengi-sb developers 2026
+"""
+
+import pathlib
+import sys
+
+from pengi_sb.benchmark.finetune import main
+
+# gtzan_genres_prepare.py (the yamls' `prepare`) is in the dataset folder
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+
+if __name__ == "__main__":
+    main(sys.argv[1:], script_file=__file__)
