@@ -10,6 +10,7 @@
     pengi-sb describe a.wav
     pengi-sb embed *.wav --output embeddings.jsonl
     pengi-sb retrieve *.wav --texts "a dog barks" "rain on a roof"
+    pengi-sb timeline field.flac --task caption --output field.srt
     find clips -name '*.wav' | pengi-sb caption --files-from - --output c.jsonl
 
 ``--source`` (a pretrained folder or a Hugging Face repo ``owner/name``)
@@ -335,8 +336,116 @@ def add_retrieve(subparsers):
                    summary=_retrieve_summary)
 
 
+def add_timeline(subparsers):
+    """``pengi-sb timeline``: what is heard when, in long recordings."""
+    p = _subparser(
+        subparsers, "timeline",
+        "a timeline of each recording: a caption, sound events or labels "
+        "per window, with times (read in blocks: any length)",
+        ["pengi-sb timeline field.flac --task caption --output field.srt",
+         "pengi-sb timeline *.wav --task classify --labels dog rain "
+         '"car horn" --output timeline.csv',
+         "pengi-sb timeline a.wav b.wav --task sound_events --output "
+         "'subs/{stem}.vtt'"])
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="audio files (wav, flac, ogg, mp3...)")
+    p.add_argument("--task", default="caption",
+                   choices=("caption", "sound_events", "classify"),
+                   help="what each window gets (default: caption)")
+    labels = p.add_mutually_exclusive_group()
+    labels.add_argument("--labels", nargs="+",
+                        help="candidate labels (--task classify)")
+    labels.add_argument("--labels-file", metavar="FILE",
+                        help="JSON list, or one label per line")
+    p.add_argument("--prompt", default=None,
+                   help="prompt (default: the task's own)")
+    p.add_argument("--window-seconds", type=float, default=None,
+                   help="window length (default: the model's clip length)")
+    p.add_argument("--hop-seconds", type=float, default=None,
+                   help="seconds between windows (default: half a window)")
+    p.add_argument("--top-k", type=int, default=None,
+                   help="classify: labels predicted per window (default 1)")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="classify: every label whose probability reaches it")
+    group = p.add_argument_group("input and output")
+    group.add_argument("--files-from", metavar="LIST", default=None,
+                       help="read file paths from LIST, one per line "
+                       "('-': standard input)")
+    group.add_argument("--output", "-o", default=None,
+                       help="out.srt or out.vtt (subtitles; with several "
+                       "files name them with {stem}, e.g. 'subs/{stem}.srt'),"
+                       " out.jsonl or out.csv (default: JSON lines on "
+                       "standard output)")
+    _add_model_options(p)
+    _add_generation_options(p)
+    p.set_defaults(handler=run_timeline)
+
+
+def run_timeline(args, pengi=None, stream=None, stdin=None):
+    """Runs ``pengi-sb timeline``; returns (segments, number of failed
+    files). Each file's timeline is written when it is done."""
+    from pengi_sb.inference.timeline import timeline_file
+    from pengi_sb.inference.timeline_formats import (
+        TimelineFormatError,
+        timeline_format,
+        to_jsonl,
+        write_timeline,
+    )
+
+    files = input_files(args, stdin)
+    label_list = _labels(args)
+    if args.task == "classify" and not label_list:
+        raise UsageError("--task classify needs --labels or --labels-file")
+    if args.task != "classify" and label_list:
+        raise UsageError(f"--labels apply to --task classify, not "
+                         f"--task {args.task}")
+    subtitles = False
+    if args.output:
+        try:
+            subtitles = timeline_format(args.output) in (".srt", ".vtt")
+        except TimelineFormatError as err:
+            raise UsageError(f"--output: {err}") from None
+        if subtitles and len(files) > 1 and "{stem}" not in args.output:
+            raise UsageError(
+                f"--output {args.output}: subtitles hold one recording; with "
+                f"{len(files)} files put {{stem}} in the name (e.g. "
+                "'subs/{stem}.srt') to write one per file")
+    if args.task == "classify":
+        options = {"top_k": args.top_k, "threshold": args.threshold}
+    else:
+        options = _generation(args)
+    if pengi is None:
+        pengi = load_model(args)
+    from tqdm import tqdm
+
+    segments, failed = [], 0
+    for path in tqdm(files, unit="file", file=sys.stderr, disable=None):
+        try:
+            timeline = timeline_file(
+                pengi, path, args.task, label_list, prompt=args.prompt,
+                window_seconds=args.window_seconds,
+                hop_seconds=args.hop_seconds, **options)
+        except Exception as err:  # noqa: BLE001 - reported per file
+            failed += 1
+            print(f"pengi-sb: skipped {path}: {type(err).__name__}: {err}",
+                  file=sys.stderr)
+            continue
+        segments += timeline
+        if subtitles:
+            stem = os.path.splitext(os.path.basename(path))[0]
+            out = args.output.replace("{stem}", stem)
+            os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+            write_timeline(out, timeline)
+        elif not args.output:
+            (stream or sys.stdout).write(to_jsonl(timeline))
+    if args.output and not subtitles:
+        write_timeline(args.output, segments)
+    return segments, failed
+
+
 SUBCOMMANDS = [add_caption, add_answer, add_classify, add_describe,
-               add_generate, add_continue, add_embed, add_retrieve]
+               add_generate, add_continue, add_embed, add_retrieve,
+               add_timeline]
 
 
 def build_parser():

@@ -1,7 +1,9 @@
 """Timelines of long recordings: per-window results equal windows encoded
 one by one, a small model trained here places the changes of sound within
-a hop of the truth, and every timeline format reads back what it wrote."""
+a hop of the truth, every timeline format reads back what it wrote, and
+``pengi-sb timeline`` writes them."""
 
+import io
 import os
 
 import numpy as np
@@ -15,7 +17,7 @@ from model_fixtures import tiny_pretrained_folder
 from pengi_sb.convert import HPARAMS_DIR
 from pengi_sb.data.audio import load_audio, window_waveform
 from pengi_sb.data.pipeline import train_tokenizer
-from pengi_sb.inference import Pengi
+from pengi_sb.inference import Pengi, cli
 from pengi_sb.inference.timeline import (
     Segment,
     build_timeline,
@@ -286,3 +288,49 @@ def test_format_errors_say_what_to_do(tmp_path):
         from_vtt("1\n00:00:00.000 --> 00:00:01.000\nx\n")
     with pytest.raises(TimelineFormatError, match="not a subtitle time"):
         from_srt("1\n00:00:xx,000 --> 00:00:01,000\nx\n")
+
+
+# ---------------------------------------------------------------------- CLI
+def _cli(pengi, argv):
+    args = cli.build_parser().parse_args(["timeline", *argv])
+    return cli.run(args, pengi=pengi, stream=io.StringIO())
+
+
+def test_cli_writes_subtitles_and_tables(pengi, recording, tmp_path):
+    expected = timeline_file(pengi, recording, "classify", LABELS)
+    out = tmp_path / "t.srt"
+    segments, failed = _cli(pengi, [recording, "--task", "classify",
+                                    "--labels", *LABELS, "-o", str(out)])
+    assert failed == 0 and segments == expected
+    assert [(s.start, s.end, s.text) for s in read_timeline(str(out))] == [
+        (round(s.start, 3), round(s.end, 3), s.text) for s in expected]
+    # several files: one subtitle file per recording, or one table
+    other = write_clip(str(tmp_path / "other.wav"), 1.5, 16000, seed=9)
+    missing = str(tmp_path / "missing.wav")
+    _, failed = _cli(pengi, [recording, other, missing, "--task",
+                             "sound_events", "--method", "greedy",
+                             "--max-len", "3",
+                             "-o", str(tmp_path / "subs" / "{stem}.vtt")])
+    assert failed == 1
+    assert sorted(p.name for p in (tmp_path / "subs").iterdir()) == [
+        "other.vtt", "r.vtt"]
+    table = tmp_path / "t.csv"
+    segments, _ = _cli(pengi, [recording, other, "--task", "caption",
+                               "--max-len", "3", "-o", str(table)])
+    assert read_timeline(str(table)) == segments
+    assert {s.file for s in segments} == {recording, other}
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--task", "classify"], "needs --labels"),
+    (["--labels", "dog"], "apply to --task classify"),
+    (["-o", "t.txt"], "cannot tell the timeline format"),
+])
+def test_cli_usage_errors(pengi, recording, argv, message):
+    with pytest.raises(cli.UsageError, match=message):
+        _cli(pengi, [recording, *argv])
+
+
+def test_cli_subtitles_of_several_files_need_stem(pengi, recording):
+    with pytest.raises(cli.UsageError, match=r"put \{stem\} in the name"):
+        _cli(pengi, [recording, recording, "-o", "t.srt"])
