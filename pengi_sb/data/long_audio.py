@@ -344,3 +344,60 @@ def _batch(pending, sample_rate):
     ends = [(p[2] if len(p) > 2 else p[0] + p[1].shape[0]) / sample_rate
             for p in pending]
     return WindowBatch(windows, starts, ends)
+
+
+def embed_file(encode, path, sample_rate, window, batch_size=16,
+               block_seconds=BLOCK_SECONDS, device=None):
+    """The mean window embedding ``[D]`` of a file read block by block.
+
+    The windows are those of ``window_mode="mean"`` (:func:`iter_windows`);
+    their embeddings are summed as each batch is encoded, so memory holds
+    one block and one batch of windows, whatever the file's length. Equal
+    to ``embed_windows`` over ``window_waveform(load_audio(path))`` to
+    float32 rounding.
+
+    Arguments
+    ---------
+    encode : callable
+        ``windows [n, window]`` -> ``[n, D]`` (``PengiModel.encode_audio``).
+    path : str
+        Audio file.
+    sample_rate : int
+        Model rate.
+    window : int
+        Model window in samples.
+    batch_size : int
+        Windows encoded in one call.
+    block_seconds : float
+        Seconds of the file read at once.
+    device : str or torch.device, optional
+        Where the windows go before ``encode``.
+
+    Returns
+    -------
+    torch.Tensor
+        ``[D]``, in the dtype ``encode`` returns (summed in float32).
+
+    Example
+    -------
+    >>> import tempfile, soundfile, numpy as np
+    >>> path = tempfile.mkdtemp() + "/ramp.wav"
+    >>> soundfile.write(path, np.linspace(0, 1, 30_000, dtype="float32"), 8000)
+    >>> encode = lambda w: w.mean(dim=1, keepdim=True)  # [n, 1]
+    >>> embed_file(encode, path, 8000, 8000, batch_size=2)
+    tensor([0.5238])
+    >>> from pengi_sb.data.audio import window_waveform
+    >>> whole = torch.from_numpy(soundfile.read(path, dtype="float32")[0])
+    >>> encode(window_waveform(whole, 8000)).mean(dim=0)  # 7 windows
+    tensor([0.5238])
+    """
+    total, count, dtype = None, 0, None
+    for batch in iter_windows(path, sample_rate, window, None, batch_size,
+                              block_seconds):
+        windows = batch.windows if device is None else batch.windows.to(device)
+        embeddings = encode(windows)
+        dtype = embeddings.dtype
+        part = embeddings.float().sum(dim=0)
+        total = part if total is None else total + part
+        count += embeddings.shape[0]
+    return (total / count).to(dtype)

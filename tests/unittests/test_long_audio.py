@@ -1,6 +1,6 @@
 """Long recordings read block by block: resampling per block equals
-resampling the whole file, and the windows equal those of the whole-file
-path."""
+resampling the whole file, and the windows and their mean embedding equal
+those of the whole-file path."""
 
 import numpy as np
 import pytest
@@ -9,10 +9,16 @@ import torch
 import torchaudio
 from audio_fixtures import write_clip
 
-from pengi_sb.data.audio import AudioError, load_audio, window_waveform
+from pengi_sb.data.audio import (
+    AudioError,
+    embed_windows,
+    load_audio,
+    window_waveform,
+)
 from pengi_sb.data.long_audio import (
     BlockResampler,
     audio_seconds,
+    embed_file,
     iter_windows,
     read_blocks,
 )
@@ -109,3 +115,18 @@ def test_bad_files_say_what_is_wrong(tmp_path):
         list(iter_windows(str(tmp_path / "none.wav"), 16000, 16000))
     with pytest.raises(ValueError, match="block_seconds"):
         list(read_blocks(str(tmp_path / "nan.wav"), 16000, block_seconds=0))
+
+
+def test_embed_file_equals_whole_file_windows_averaged(tmp_path):
+    path = write_clip(str(tmp_path / "a.wav"), 6.3, 44100, channels=2,
+                      seed=5)
+    torch.manual_seed(0)
+    weight = torch.randn(16000, 8)
+    encode = lambda w: w @ weight  # noqa: E731 - [n, 16000] -> [n, 8]
+    windows = window_waveform(load_audio(path, 16000), 16000, mode="mean")
+    whole = embed_windows(encode, windows, torch.zeros(len(windows),
+                                                       dtype=torch.long), 1)
+    streamed = embed_file(encode, path, 16000, 16000, batch_size=3,
+                          block_seconds=1.1)
+    assert streamed.shape == (8,)
+    assert torch.allclose(streamed, whole[0], atol=1e-4)
