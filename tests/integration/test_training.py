@@ -29,8 +29,9 @@ from tiny_corpus import VOCAB_SIZE, write_corpus
 
 from pengi_sb.training.brain import PengiBrain, generation_stats
 from pengi_sb.training.scheduler import WarmupCosineScheduler
-from pengi_sb.data.pipeline import PengiDataset, load_tokenizers, train_tokenizer
+from pengi_sb.data.pipeline import PengiDataset, train_tokenizer
 from pengi_sb.data.manifest import read_manifest
+from pengi_sb.text.tokenizers import tokenizers_from_hparams
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -78,7 +79,7 @@ def tiny_setup(root, sizes=None, **corrupt):
                      decoder_tokenizer_source=spm)
     with open(SMALL, encoding="utf-8") as f:
         arch = load_hyperpyyaml(f, overrides)
-    prompt_tok, target_tok = load_tokenizers(arch)
+    prompt_tok, target_tok = tokenizers_from_hparams(arch)
     kwargs = {"prompt_tokenizer": prompt_tok, "target_tokenizer": target_tok,
               "sample_rate": arch["sample_rate"],
               "clip_seconds": arch["clip_seconds"],
