@@ -110,15 +110,29 @@ def serve(demo, host="127.0.0.1", port=7860, block=True):
     -------
     str
         The page's local URL.
+
+    Raises
+    ------
+    SystemExit
+        The port is taken.
     """
     from pengi_sb.app.ui import CSS, offline_theme
 
     demo.queue(default_concurrency_limit=1)
-    _, url, _ = demo.launch(
-        server_name=host, server_port=port, share=False, inbrowser=False,
-        prevent_thread_lock=not block, show_error=False, ssr_mode=False,
-        quiet=not block, theme=offline_theme(), css=CSS, mcp_server=False,
-        pwa=False, enable_monitoring=False)
+    try:
+        _, url, _ = demo.launch(
+            server_name=host, server_port=port, share=False, inbrowser=False,
+            prevent_thread_lock=True, show_error=False, ssr_mode=False,
+            quiet=True, theme=offline_theme(), css=CSS, mcp_server=False,
+            pwa=False, enable_monitoring=False)
+    except OSError as err:
+        raise SystemExit(f"cannot listen on {host}:{port} ({err}): the port "
+                         "is taken or the address is not this machine's; "
+                         "pass another --port or --host") from None
+    if block:
+        print(f"Pengi web app: {url} (offline; Ctrl+C stops)",
+              file=sys.stderr)
+        demo.block_thread()
     return url
 
 
@@ -151,7 +165,5 @@ def main(argv=None, prog="python -m pengi_sb.app"):
         source=args.source, savedir=args.savedir or args.source,
         run_opts={"device": args.device}, window_mode=args.window_mode)
     demo = create_app(pengi, args.index, args.cache_dir, args.source)
-    print(f"{prog}: serving {args.source} on http://{args.host}:{args.port} "
-          "(Ctrl+C stops)", file=sys.stderr)
     serve(demo, args.host, args.port, block=True)
     return 0

@@ -1,6 +1,7 @@
 """The app's actions without the page, its command line, and the rule that
 the core package and the recipes never import Gradio or matplotlib."""
 
+import socket
 import subprocess
 import sys
 
@@ -97,3 +98,24 @@ def test_core_package_and_recipes_do_not_import_the_app_extra():
         "       if m in sys.modules]\n"
         "assert not bad, bad\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
+
+
+def test_a_taken_port_is_a_clear_error(pengi):
+    pytest.importorskip("gradio")
+    from pengi_sb.app.launch import create_app, serve
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        demo = create_app(pengi)
+        with pytest.raises(SystemExit, match=f"cannot listen on 127.0.0.1:"
+                           f"{port}.*pass another --port"):
+            serve(demo, "127.0.0.1", port, block=False)
+
+
+def test_module_command_help():
+    out = subprocess.run([sys.executable, "-m", "pengi_sb.app", "--help"],
+                         capture_output=True, text=True, timeout=300,
+                         check=True).stdout
+    assert "--source" in out and "--index FOLDER" in out
