@@ -33,6 +33,8 @@ import zipfile
 import torch
 from hyperpyyaml import load_hyperpyyaml, resolve_references
 
+from pengi_sb.model_card import release_card_fields, write_model_card
+
 # the model definitions, installed with the package (package data)
 HPARAMS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                            "hparams")
@@ -256,12 +258,15 @@ def convert(release_path, out_dir, variant=None, hparams_file=None,
     hparams = load_hyperpyyaml(yaml_text)
     model = hparams["model"]
     load_into_model(model, mapped, derived)
-    save_pretrained(yaml_text, hparams["modules"], out_dir)
+    save_pretrained(yaml_text, hparams["modules"], out_dir,
+                    card=release_card_fields(variant, release_path))
     return model.eval()
 
 
-def save_pretrained(yaml_text, modules, out_dir, extra_files=None):
-    """Writes a pretrained folder: ``hyperparams.yaml`` + ``<name>.ckpt``.
+def save_pretrained(yaml_text, modules, out_dir, extra_files=None,
+                    card=None):
+    """Writes a pretrained folder: ``hyperparams.yaml`` + ``<name>.ckpt``
+    (+ ``README.md``, the model card, with ``card``).
 
     Arguments
     ---------
@@ -274,6 +279,10 @@ def save_pretrained(yaml_text, modules, out_dir, extra_files=None):
         The folder (created).
     extra_files : dict, optional
         ``{file name in out_dir: source path}`` copied along (tokenizer).
+    card : dict, optional
+        Fields of :func:`pengi_sb.model_card.model_card` (``variant``,
+        ``origin``, ...; the parameter count is computed): the folder gets
+        a ``README.md`` with the Hugging Face YAML header.
     """
     import shutil
 
@@ -286,6 +295,10 @@ def save_pretrained(yaml_text, modules, out_dir, extra_files=None):
         torch.save(state, os.path.join(out_dir, f"{name}.ckpt"))
     for name, source in (extra_files or {}).items():
         shutil.copyfile(source, os.path.join(out_dir, name))
+    if card is not None:
+        params = {id(p): p.numel() for m in modules.values()
+                  for p in m.parameters()}
+        write_model_card(out_dir, n_parameters=sum(params.values()), **card)
 
 
 def main(argv=None):

@@ -14,6 +14,8 @@ loads a model trained with this plugin the same way::
                              one: its ``pretrainer`` loads it into the
                              definition's ``tokenizer``
                              (``!new:sentencepiece.SentencePieceProcessor``)
+    DIR/README.md            the model card, with the Hugging Face YAML
+                             header (:mod:`pengi_sb.model_card`)
 
 The model definition is the sub-tree ``model_key`` of the training hparams
 file (the recipes ``!include`` pengi_sb/hparams/pengi_*.yaml as ``arch``), or
@@ -37,7 +39,7 @@ Example
 >>> out = export_pretrained(os.path.join(tmp, "pretrained"), train_yaml,
 ...                         hparams["arch"]["modules"], tokenizer_file=spm)
 >>> sorted(os.listdir(out))  # doctest: +NORMALIZE_WHITESPACE
-['audio_encoder.ckpt', 'audio_mapper.ckpt', 'hyperparams.yaml',
+['README.md', 'audio_encoder.ckpt', 'audio_mapper.ckpt', 'hyperparams.yaml',
  'prefix_lm.ckpt', 'prompt_mapper.ckpt', 'tokenizer.ckpt']
 
 Authors
@@ -104,7 +106,8 @@ def model_definition(hparams_file, overrides=None, model_key="arch"):
 
 
 def export_pretrained(out_dir, hparams_file, modules, overrides=None,
-                      model_key="arch", tokenizer_file=None, verify=True):
+                      model_key="arch", tokenizer_file=None, verify=True,
+                      card=None):
     """Writes a pretrained folder for a trained model.
 
     Arguments
@@ -128,6 +131,11 @@ def export_pretrained(out_dir, hparams_file, modules, overrides=None,
     verify : bool
         Reload the written folder with hyperpyyaml, load every checkpoint
         strictly, and the tokenizer.
+    card : dict, optional
+        Model-card fields (:func:`pengi_sb.model_card.model_card`:
+        ``datasets``, ``license``, ``results``, ``repo_id``...) over the
+        defaults (the definition's ``variant``, the training file as
+        origin); the card is written as ``README.md``.
 
     Returns
     -------
@@ -150,8 +158,13 @@ def export_pretrained(out_dir, hparams_file, modules, overrides=None,
               f"# {os.path.abspath(hparams_file)}\n"
               "# Load it with pengi_sb.inference.Pengi.from_hparams("
               "source=<this folder>)\n")
+    card = {"variant": tree.get("variant", "custom"),
+            "origin": f"trained with pengi-sb from "
+                      f"`{os.path.basename(hparams_file)}`, exported "
+                      f"{date.today()}", **(card or {})}
     save_pretrained(header + stream.getvalue(),
-                    {name: given[name] for name in names}, out_dir)
+                    {name: given[name] for name in names}, out_dir,
+                    card=card)
     if verify:
         _verify(out_dir, names)
     logger.info("pretrained model written to %s", out_dir)

@@ -369,7 +369,8 @@ def test_pretrain_recipe_debug_run_exports_a_loadable_model(tmp_path):
     assert len(generated) == 4
     pretrained = out / "pretrained"
     assert sorted(os.listdir(pretrained)) == [
-        "audio_encoder.ckpt", "audio_mapper.ckpt", "hyperparams.yaml",
+        "README.md", "audio_encoder.ckpt", "audio_mapper.ckpt",
+        "hyperparams.yaml",
         "prefix_lm.ckpt", "prompt_mapper.ckpt", "tokenizer.ckpt"]
     text = (pretrained / "hyperparams.yaml").read_text()
     assert "!include" not in text and str(tmp_path) not in text

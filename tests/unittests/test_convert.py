@@ -43,7 +43,7 @@ def test_converts_with_module_prefix(tmp_path, base_state):
                  tmp_path / "ddp.pth")
     model = convert(path, tmp_path / "out", "base", overrides=_overrides(BASE))
     files = sorted(os.listdir(tmp_path / "out"))
-    assert files == ["audio_encoder.ckpt", "audio_mapper.ckpt",
+    assert files == ["README.md", "audio_encoder.ckpt", "audio_mapper.ckpt",
                      "hyperparams.yaml", "prefix_lm.ckpt",
                      "prompt_encoder.ckpt", "prompt_mapper.ckpt"]
     ref = base_state["caption_decoder.gpt.transformer.wte.weight"]
