@@ -65,7 +65,7 @@ from pengi_sb.data.pipeline import PengiDataset, collate_batch
 from pengi_sb.decoding.search import DECODING_METHODS, decode
 from pengi_sb.lobes.pengi import PengiModel
 from pengi_sb.training.contrastive_texts import contrastive_texts
-from pengi_sb.metrics import accuracy, caption_metrics, normalize_answer
+from pengi_sb.metrics.generation import check_caption_tools, score_generations
 
 logger = get_logger(__name__)
 
@@ -74,7 +74,8 @@ __all__ = ["PengiBrain", "generation_stats"]
 
 def generation_stats(records, metrics=("bleu_4", "rouge_l", "cider_d"),
                      tokenize=True):
-    """Scores generated texts.
+    """The logged statistics of generated texts, scored by
+    :func:`pengi_sb.metrics.generation.score_generations`.
 
     Arguments
     ---------
@@ -82,7 +83,8 @@ def generation_stats(records, metrics=("bleu_4", "rouge_l", "cider_d"),
         ``{"task", "hypothesis", "target", "references"}`` per item.
     metrics : sequence of str
         Caption metrics (:func:`pengi_sb.metrics.caption_metrics`) for the
-        ``captioning`` items (at least two are needed).
+        ``captioning`` items (at least two are needed; SPICE and SPIDEr
+        are left out where SPICE is not installed).
     tokenize : bool
         PTB-tokenise captions first (needs Java).
 
@@ -90,7 +92,7 @@ def generation_stats(records, metrics=("bleu_4", "rouge_l", "cider_d"),
     -------
     dict
         ``text_acc`` (normalised exact match, non-captioning items) and
-        the caption metrics.
+        the caption metrics that could be computed.
 
     Example
     -------
@@ -101,23 +103,15 @@ def generation_stats(records, metrics=("bleu_4", "rouge_l", "cider_d"),
     ...      "references": ["angry"]}])
     {'text_acc': 0.5}
     """
+    scores = score_generations(records, tuple(metrics or ()),
+                               tokenize=tokenize)
     stats = {}
-    other = [r for r in records if r["task"] != "captioning"]
-    captions = [r for r in records if r["task"] == "captioning"]
-    if other:
-        stats["text_acc"] = accuracy(
-            [normalize_answer(r["hypothesis"]) for r in other],
-            [normalize_answer(r["target"]) for r in other],
-        )
-    if len(captions) >= 2 and metrics:
-        stats.update(caption_metrics(
-            [r["hypothesis"] for r in captions],
-            [r["references"] for r in captions],
-            metrics=tuple(metrics), tokenize=tokenize,
-        ))
-    elif captions and metrics:
-        logger.info("caption metrics need at least 2 captioning items "
-                    "(got %d): not computed", len(captions))
+    if scores.answers:
+        stats["text_acc"] = scores.answers["accuracy"]
+    stats.update({name: value for name, value in scores.captions.items()
+                  if name != "n" and value is not None})
+    for name, reason in scores.unavailable.items():
+        logger.info("%s not computed: %s", name, reason)
     return stats
 
 
@@ -439,7 +433,8 @@ class PengiBrain(sb.core.Brain):
 
     def _check_metric_tools(self):
         """Fails before training when generation is asked for and the
-        caption metrics cannot run (no Java, no pycocoevalcap)."""
+        caption metrics cannot run (no Java, no pycocoevalcap:
+        :func:`pengi_sb.metrics.generation.check_caption_tools`)."""
         if self._tools_checked:
             return
         self._tools_checked = True
@@ -447,10 +442,8 @@ class PengiBrain(sb.core.Brain):
                   or self._hp("test_generate", False))
         metrics = tuple(self._hp("caption_metrics", ()) or ())
         if wanted and metrics:
-            caption_metrics(["a dog barks", "rain"],
-                            [["a dog barks"], ["rain falls"]],
-                            metrics=metrics,
-                            tokenize=self._hp("caption_tokenize", True))
+            check_caption_tools(metrics,
+                                tokenize=self._hp("caption_tokenize", True))
 
     def _should_generate(self, stage, epoch):
         if stage == sb.Stage.VALID:

@@ -12,7 +12,8 @@ and scores every test item by its ``eval_task``:
 * ``aqa_yes_no``: yes/no questions (total log-probability of "yes" vs
   "no" as the whole answer), accuracy; generated answers are printed too;
 * ``captioning``: beam-search captions, BLEU-4 / ROUGE-L / CIDEr-D against
-  the references (pycocoevalcap, the standard implementation).
+  the references (:func:`pengi_sb.metrics.score_generations`, the scoring
+  of generated text that training and the benchmarks use).
 
 Prints captions next to references, some answers, and the metric table;
 writes the table as JSON (one key per metric). Usage::
@@ -41,7 +42,7 @@ import localsounds_prepare  # noqa: E402,F401  (registers its templates)
 
 from pengi_sb.inference import Pengi  # noqa: E402
 from pengi_sb.data.manifest import read_manifest  # noqa: E402
-from pengi_sb.metrics import accuracy, caption_metrics  # noqa: E402
+from pengi_sb.metrics import accuracy, score_generations  # noqa: E402
 
 # eval_task -> (label file, Pengi.classify options: how a label is written
 # after the prompt, whether it ends the answer, length-normalised scores).
@@ -56,6 +57,8 @@ CLOSED_TASKS = {
     "aqa_yes_no": ("labels_aqa_yes_no.json", {
         "include_stop": True, "length_normalize": False}),
 }
+# Caption metrics of the held-out captions (PTB-tokenised, as the benchmarks)
+CAPTION_METRICS = ("bleu_4", "rouge_l", "cider_d")
 
 
 def evaluate(pengi, items, save_folder, batch_size=16, beam_size=3,
@@ -101,11 +104,16 @@ def evaluate(pengi, items, save_folder, batch_size=16, beam_size=3,
             candidates += [r.text for r in pengi.caption_files(
                 [it["wav"] for it in chunk], beam_size=beam_size,
                 max_len=max_len)]
-        refs = [it.get("references") or [it["target"]] for it in caps]
-        scores = caption_metrics(candidates, refs,
-                                 metrics=("bleu_4", "rouge_l", "cider_d"))
-        metrics.update({k: float(v) for k, v in scores.items()})
-        metrics["captioning_items"] = len(caps)
+        records = [{"task": "captioning", "hypothesis": cand,
+                    "target": it["target"],
+                    "references": it.get("references")}
+                   for it, cand in zip(caps, candidates)]
+        scores = score_generations(records, CAPTION_METRICS)
+        metrics.update({k: float(v) for k, v in scores.captions.items()
+                        if k != "n" and v is not None})
+        metrics["captioning_items"] = scores.captions["n"]
+        for name, reason in scores.unavailable.items():
+            lines.append(f"{name}: not computed ({reason})")
         lines.append("\ncaptions (generated | reference):")
         for it, cand in list(zip(caps, candidates))[:show]:
             lines.append(f"  {cand:<45s} | {it['references'][0]}")
