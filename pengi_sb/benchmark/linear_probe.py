@@ -7,7 +7,7 @@ clips, cached on disk) and a logistic regression is trained on top, in
 torch (:func:`fit_probe`): softmax cross-entropy for single-label tasks,
 per-class sigmoid (binary cross-entropy) for multi-label ones. Features
 are standardised with the training statistics. The runs follow the
-dataset's protocol (:func:`pengi_sb.benchmark.evaluation.build_runs`: official
+dataset's protocol (:func:`pengi_sb.benchmark.protocols.build_runs`: official
 folds as cross-validation, train/valid/test splits, or stratified k-fold
 where the dataset defines nothing); with a validation set, the weight
 decay is chosen on it among ``weight_decays``.
@@ -38,12 +38,9 @@ import numpy as np
 import torch
 from speechbrain.utils.logger import get_logger
 
-from pengi_sb.benchmark.evaluation import (
-    AudioBatches,
-    EvaluationError,
-    close_ended_metrics,
-    label_targets,
-)
+from pengi_sb.benchmark.batches import AudioBatches
+from pengi_sb.benchmark.config import EvaluationError
+from pengi_sb.benchmark.scoring import close_ended_metrics, label_targets
 
 logger = get_logger(__name__)
 
@@ -293,7 +290,7 @@ def run_linear_probe(pengi, runs, labels, multilabel, config,
     ---------
     pengi : pengi_sb.inference.Pengi
         The frozen model.
-    runs : list of pengi_sb.benchmark.evaluation.Run
+    runs : list of pengi_sb.benchmark.protocols.Run
         Train / valid / test items of every run.
     labels : list of str
         The class list.
