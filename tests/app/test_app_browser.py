@@ -3,7 +3,9 @@
 The app serves the tests' tiny Pengi on a free loopback port; the browser
 uploads clips, clicks the task buttons and reads the page. Every request
 the page makes is recorded, and any to a host other than the loopback is
-refused and fails the test (the page must work offline).
+refused and fails the test (the page must work offline); so is any
+connection or name lookup the server process itself makes beyond the
+loopback (analytics, version checks) while the app starts and serves.
 
 Needs the ``app`` extra and ``/usr/bin/chromium`` (``bash
 scripts/setup_app.sh`` installs both). ``PENGI_APP_SCREENSHOT=docs/app.png``
@@ -41,7 +43,33 @@ def _free_port():
 
 
 @pytest.fixture(scope="module")
-def app_url(pengi, model_folder, clip_folder, tmp_path_factory):
+def server_outbound():
+    """Non-loopback connections and name lookups of this process, refused
+    and listed while the fixture lives."""
+    seen = []
+    connect, getaddrinfo = socket.socket.connect, socket.getaddrinfo
+
+    def guarded_connect(sock, address):
+        if isinstance(address, tuple) and address[0] not in LOOPBACK:
+            seen.append(address)
+            raise OSError(f"the test refuses a connection to {address}")
+        return connect(sock, address)
+
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        if host not in LOOPBACK | {None, "0.0.0.0", "::"}:
+            seen.append(host)
+            raise socket.gaierror(f"the test refuses to look up {host}")
+        return getaddrinfo(host, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", guarded_connect)
+        patch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+        yield seen
+
+
+@pytest.fixture(scope="module")
+def app_url(pengi, model_folder, clip_folder, tmp_path_factory,
+            server_outbound):
     from pengi_sb.app.launch import create_app, serve
 
     demo = create_app(pengi, str(clip_folder),
@@ -98,7 +126,8 @@ def _status(page):
 
 
 def test_caption_classify_and_a_corrupt_file(page, pengi, clip_folder,
-                                             corrupt_file, tmp_path):
+                                             corrupt_file, tmp_path,
+                                             server_outbound):
     """Caption equals ``Pengi.caption_file``; classification shows the
     ranking and the chart; a corrupt file gives a message and the page
     still captions afterwards; nothing is fetched from the internet."""
@@ -140,9 +169,10 @@ def test_caption_classify_and_a_corrupt_file(page, pengi, clip_folder,
     page.click("#caption-button")
     expect(page.locator("#caption-output textarea")).to_have_value(caption)
     assert page.outside == []
+    assert server_outbound == []
 
 
-def test_search_a_folder_by_text(page, pengi, clip_folder):
+def test_search_a_folder_by_text(page, pengi, clip_folder, server_outbound):
     """The search tab embeds the folder (cached), ranks its files as
     ``Pengi.retrieve`` does and offers a player per result."""
     expect = sync_api.expect
@@ -164,6 +194,7 @@ def test_search_a_folder_by_text(page, pengi, clip_folder):
     expect(page.locator("#index-summary")).to_contain_text("3 files indexed")
     expect(page.get_by_text(f"1. {best[0]}")).to_be_visible()
     assert page.outside == []
+    assert server_outbound == []
 
 
 def _screenshot(page, tmp_path):
