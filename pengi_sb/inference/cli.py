@@ -11,6 +11,7 @@
     pengi-sb embed *.wav --output embeddings.jsonl
     pengi-sb retrieve *.wav --texts "a dog barks" "rain on a roof"
     pengi-sb timeline field.flac --task caption --output field.srt
+    pengi-sb serve --source pretrained/pengi_base      # the web page
     find clips -name '*.wav' | pengi-sb caption --files-from - --output c.jsonl
 
 ``--source`` (a pretrained folder or a Hugging Face repo ``owner/name``)
@@ -443,9 +444,27 @@ def run_timeline(args, pengi=None, stream=None, stdin=None):
     return segments, failed
 
 
+def _serve(args, **_):
+    """Hands the arguments to the web app (:mod:`pengi_sb.app`), imported
+    only now: its ``app`` extra (Gradio) is optional."""
+    from pengi_sb.app import main as app_main
+
+    return app_main(args.app_args, prog="pengi-sb serve")
+
+
+def add_serve(subparsers):
+    """``pengi-sb serve``: the web app; its options are the app's own."""
+    p = subparsers.add_parser(
+        "serve", add_help=False,
+        help="serve the web page (options: pengi-sb serve --help)",
+        description="the web app of pengi_sb.app")
+    p.add_argument("app_args", nargs=argparse.REMAINDER)
+    p.set_defaults(handler=_serve)
+
+
 SUBCOMMANDS = [add_caption, add_answer, add_classify, add_describe,
                add_generate, add_continue, add_embed, add_retrieve,
-               add_timeline]
+               add_timeline, add_serve]
 
 
 def build_parser():
@@ -685,10 +704,16 @@ def run(args, pengi=None, stream=None, stdin=None):
 def main(argv=None):
     """Entry point of ``pengi-sb``; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if getattr(args, "command", None) == "serve":
+        args.app_args = extra + args.app_args  # the app parses its options
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if getattr(args, "handler", None) is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    if args.command == "serve":  # the app has its own usage and exit codes
+        return args.handler(args)
     try:
         _, failed = run(args)
     except UsageError as err:

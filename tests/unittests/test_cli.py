@@ -250,3 +250,21 @@ def test_device_auto():
 
     want = "cuda" if torch.cuda.is_available() else cli.resolve_device("auto")
     assert cli.resolve_device("auto") == want
+
+
+def test_serve_hands_every_argument_to_the_app(monkeypatch):
+    import sys
+    import types
+
+    calls = []
+    app = types.ModuleType("pengi_sb.app")
+    app.main = lambda argv, prog: calls.append((argv, prog)) or 0
+    monkeypatch.setitem(sys.modules, "pengi_sb.app", app)
+    assert cli.main(["serve", "--source", "x", "--port", "7861",
+                     "--help"]) == 0
+    assert calls == [(["--source", "x", "--port", "7861", "--help"],
+                      "pengi-sb serve")]
+    # other subcommands still refuse unknown options (exit 2)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["caption", "a.wav", "--port", "1"])
+    assert exit_info.value.code == 2
