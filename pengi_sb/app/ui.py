@@ -215,8 +215,10 @@ def build_demo(pengi, index_folder=None, cache_dir=None, model_key="model",
                 _search_tab(run, pengi, indexes, index_folder, cache_dir,
                             model_key, status)
 
-        audio.change(run.guarded(actions.show_audio, 1, "loading the audio",
-                                 "Audio loaded."),
+        show = run.guarded(actions.show_audio, 1, "loading the audio",
+                           "Audio loaded.")
+        audio.change(lambda path: show(path) if path else
+                     (None, _ok("No audio: upload a file or record a clip.")),
                      [audio], [view, status])
         # results of the previous clip go when the clip changes
         results = [cap_out, qa_out, ranking, chart, generated, desc_out,

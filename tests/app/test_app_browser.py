@@ -164,6 +164,8 @@ def test_caption_classify_and_a_corrupt_file(page, pengi, clip_folder,
     expect(page.locator("#caption-output textarea")).to_have_value("")
     assert "Traceback" not in page.content()
 
+    page.locator("#audio-input button[aria-label='Clear']").first.click()
+    expect(_status(page)).to_contain_text("No audio: upload a file")
     _upload(page, clip)  # the page keeps working
     expect(_status(page)).to_contain_text("Audio loaded.")
     page.click("#caption-button")
