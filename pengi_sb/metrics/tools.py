@@ -104,7 +104,18 @@ def find_java(java_path=None):
 
 
 def pycocoevalcap_dir():
-    """Folder of the installed ``pycocoevalcap`` package."""
+    """Folder of the installed ``pycocoevalcap`` package.
+
+    Returns
+    -------
+    str
+        The package's folder (its jars are below it).
+
+    Raises
+    ------
+    ImportError
+        Saying how to install it, when it is not installed.
+    """
     try:
         import pycocoevalcap
     except ImportError:
@@ -117,7 +128,18 @@ def pycocoevalcap_dir():
 
 
 def pycocoevalcap_jar(*parts):
-    """Path of a jar shipped with pycocoevalcap; raises if it is missing."""
+    """Path of a jar shipped with pycocoevalcap; raises if it is missing.
+
+    Arguments
+    ---------
+    *parts : str
+        The jar's path inside the package (``"meteor", "meteor-1.5.jar"``).
+
+    Returns
+    -------
+    str
+        The jar's path.
+    """
     path = os.path.join(pycocoevalcap_dir(), *parts)
     if not os.path.isfile(path):
         raise FileNotFoundError(
@@ -201,7 +223,27 @@ def find_spice(spice_dir=None):
 
 
 def run_java(command, what):
-    """Runs a Java program; raises with its error output if it fails."""
+    """Runs a Java program; raises with its error output if it fails.
+
+    Arguments
+    ---------
+    command : list of str
+        The command line, the Java executable first.
+    what : str
+        The program's name, for the error messages.
+
+    Returns
+    -------
+    str
+        Its standard output (UTF-8).
+
+    Example
+    -------
+    >>> run_java(["/nonexistent/java", "-version"], "Java check")
+    Traceback (most recent call last):
+     ...
+    RuntimeError: Java check: could not start Java (/nonexistent/java): ...
+    """
     try:
         completed = subprocess.run(
             command, stdin=subprocess.DEVNULL, capture_output=True,
