@@ -13,6 +13,8 @@ Example
 ['dog', 'rain', 'car horn']
 >>> parse_labels("dog, rain, car horn")
 ['dog', 'rain', 'car horn']
+>>> DEFAULTS
+{'method': 'beam', 'max_len': 30, 'beam_size': 3, 'temperature': 1.0}
 >>> generation_options("greedy", 5, 0.7, 20, 0)
 {'method': 'greedy', 'max_len': 20, 'temperature': 0.7}
 >>> rows = ranking_rows(["rain", "dog"], [-0.5, -1.5], "likelihood")
@@ -31,6 +33,7 @@ Authors
 """
 
 import contextlib
+import inspect
 import math
 import os
 
@@ -38,12 +41,18 @@ from speechbrain.utils.logger import get_logger
 
 from pengi_sb.app.views import audio_figure, label_chart
 from pengi_sb.data.audio import AudioError
+from pengi_sb.decoding.search import decode
+from pengi_sb.inference.interface import CLASSIFY_PROMPT
 from pengi_sb.text.tokenizers import PromptTooLongError
 
 logger = get_logger(__name__)
 
-DEFAULT_PROMPT = "this is a sound of"
 METHODS = ("beam", "greedy", "sample")
+# The page's initial generation options: the decoder's own defaults, so
+# that a click with untouched options gives what the Python API gives
+DEFAULTS = {name: param.default for name, param in
+            inspect.signature(decode).parameters.items()
+            if name in ("method", "beam_size", "temperature", "max_len")}
 SCORINGS = ("likelihood", "text")
 
 
@@ -195,7 +204,7 @@ def classify(pengi, path, labels_text, scoring, prompt, options):
         kwargs["search"] = options.get("method", "beam")
     with reading(path):
         result = pengi.classify_files(
-            [path], labels, (prompt or "").strip() or DEFAULT_PROMPT,
+            [path], labels, (prompt or "").strip() or CLASSIFY_PROMPT,
             **kwargs)[0]
     rows = ranking_rows(result.labels, result.scores, scoring)
     quantity = ("probability" if scoring == "likelihood"

@@ -141,14 +141,17 @@ def build_demo(pengi, index_folder=None, cache_dir=None, model_key="model",
                 with gr.Accordion("Generation options (caption, question, "
                                   "describe, free prompt, text scoring)",
                                   open=False):
-                    method = gr.Radio(list(actions.METHODS), value="beam",
+                    default = actions.DEFAULTS
+                    method = gr.Radio(list(actions.METHODS),
+                                      value=default["method"],
                                       label="Decoding", elem_id="gen-method")
-                    beam_size = gr.Slider(1, 10, value=3, step=1,
-                                          label="Beam size")
-                    temperature = gr.Slider(0.1, 2.0, value=1.0, step=0.05,
-                                            label="Temperature")
-                    max_len = gr.Slider(1, 100, value=30, step=1,
-                                        label="Max length (tokens)")
+                    beam_size = gr.Slider(1, 10, value=default["beam_size"],
+                                          step=1, label="Beam size")
+                    temperature = gr.Slider(
+                        0.1, 2.0, value=default["temperature"], step=0.05,
+                        label="Temperature")
+                    max_len = gr.Slider(1, 100, value=default["max_len"],
+                                        step=1, label="Max length (tokens)")
                     seed = gr.Number(value=0, precision=0,
                                      label="Seed (sampling)")
             with gr.Column(scale=3):
@@ -185,7 +188,7 @@ def build_demo(pengi, index_folder=None, cache_dir=None, model_key="model",
                             label="Scoring: likelihood of each label, or "
                             "generate then compare texts",
                             elem_id="scoring")
-                        cls_prompt = gr.Textbox(value=actions.DEFAULT_PROMPT,
+                        cls_prompt = gr.Textbox(value=actions.CLASSIFY_PROMPT,
                                                 label="Prompt")
                 cls_btn = gr.Button("Classify", variant="primary",
                                     elem_id="classify-button")
