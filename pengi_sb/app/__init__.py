@@ -12,10 +12,12 @@ Call signature, for ``pengi-sb serve`` and other callers::
     main(["--source", DIR, "--host", "127.0.0.1", "--port", "7860",
           "--index", FOLDER])        # blocks while serving; returns 0
 
-Options: ``--source DIR`` (pretrained folder), ``--host`` (default
-127.0.0.1), ``--port`` (7860), ``--index FOLDER`` (audio to search by
-text), ``--cache-dir``, ``--savedir``, ``--device``, ``--window-mode``.
-Without Gradio or matplotlib, ``main`` exits with a message naming the
+Options: ``--source DIR`` (pretrained folder or hub repo; default
+``$PENGI_SOURCE``), ``--host`` (default 127.0.0.1), ``--port`` (7860),
+``--index FOLDER`` (audio to search by text), ``--cache-dir``, and the
+model options of every ``pengi-sb`` subcommand (``--savedir``,
+``--device``, ``--precision``, ``--window-mode``). Usage errors exit with
+2; without Gradio or matplotlib, ``main`` exits with a message naming the
 extra to install. Importing this package imports neither (the core
 package and the recipes never load them).
 

@@ -35,27 +35,27 @@ OFFLINE_ENV = {
 
 
 def build_parser(prog="python -m pengi_sb.app"):
-    """The app's command-line arguments."""
+    """The app's command-line arguments: the model options of every
+    ``pengi-sb`` subcommand (``--source``, ``--savedir``, ``--device``,
+    ``--precision``, ``--window-mode``) and the server's."""
+    from pengi_sb.inference.cli import _add_model_options
+
     parser = argparse.ArgumentParser(
         prog=prog, description="Pengi in the browser: a local web page to "
         "caption, question, classify, describe and search audio.")
-    parser.add_argument("--source", default="pretrained/pengi_base",
-                        help="pretrained folder (or Hugging Face repo)")
-    parser.add_argument("--savedir", default=None,
-                        help="where to keep fetched files (default: source)")
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (0.0.0.0: every "
-                        "interface; the page has no login)")
-    parser.add_argument("--port", type=int, default=7860)
-    parser.add_argument("--index", default=None, metavar="FOLDER",
-                        help="folder of audio for text search (embedded "
-                        "when first searched, cached on disk)")
-    parser.add_argument("--cache-dir", default=None,
-                        help="search cache folder (default "
-                        "~/.cache/pengi_sb/search)")
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--window-mode", default="mean",
-                        choices=("mean", "first", "centre"))
+    _add_model_options(parser)
+    group = parser.add_argument_group("server")
+    group.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1, this "
+                       "machine only; 0.0.0.0 opens the page, which has no "
+                       "login, to the network)")
+    group.add_argument("--port", type=int, default=7860)
+    group.add_argument("--index", default=None, metavar="FOLDER",
+                       help="folder of audio for text search (embedded when "
+                       "first searched, cached on disk)")
+    group.add_argument("--cache-dir", default=None,
+                       help="search cache folder (default "
+                       "~/.cache/pengi_sb/search)")
     return parser
 
 
@@ -143,27 +143,30 @@ def main(argv=None, prog="python -m pengi_sb.app"):
     ---------
     argv : list of str, optional
         ``--source DIR [--host H] [--port P] [--index FOLDER]
-        [--cache-dir D] [--device D] [--window-mode M]`` (default
-        ``sys.argv[1:]``).
+        [--cache-dir D] [--savedir D] [--device D] [--precision P]
+        [--window-mode M]`` (default ``sys.argv[1:]``; ``--source``
+        defaults to ``$PENGI_SOURCE``).
     prog : str
         The command's name in help and error messages.
 
     Returns
     -------
     int
-        0 after the server stops.
+        0 after the server stops (usage errors exit with 2).
     """
-    args = build_parser(prog).parse_args(argv)
+    parser = build_parser(prog)
+    args = parser.parse_args(argv)
     offline_environment()
     require_app_extra(prog)
     if args.index and not os.path.isdir(args.index):
-        raise SystemExit(f"{prog}: --index {args.index} is not a folder: "
-                         "give a folder of audio files")
-    from pengi_sb.inference import Pengi
+        parser.error(f"--index {args.index} is not a folder: give a folder "
+                     "of audio files")
+    from pengi_sb.inference.cli import UsageError, load_model
 
-    pengi = Pengi.from_hparams(
-        source=args.source, savedir=args.savedir or args.source,
-        run_opts={"device": args.device}, window_mode=args.window_mode)
+    try:
+        pengi = load_model(args)
+    except UsageError as err:
+        parser.error(str(err))
     demo = create_app(pengi, args.index, args.cache_dir, args.source)
     serve(demo, args.host, args.port, block=True)
     return 0

@@ -79,6 +79,22 @@ def test_parser_takes_the_serve_options():
     assert (defaults.host, defaults.port) == ("127.0.0.1", 7860)
 
 
+def test_usage_errors_exit_2(tmp_path, monkeypatch, capsys):
+    from pengi_sb.app import main
+
+    monkeypatch.delenv("PENGI_SOURCE", raising=False)
+    for argv, message in (
+        ([], "--source is required"),
+        (["--source", str(tmp_path / "none")], "no such folder"),
+        (["--source", str(tmp_path), "--index", str(tmp_path / "nope")],
+         "is not a folder"),
+    ):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 2
+        assert message in capsys.readouterr().err
+
+
 def test_without_the_extra_serve_names_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "gradio", None)  # import fails
     with pytest.raises(SystemExit, match=r'pip install "pengi-sb\[app\]"'):
@@ -119,3 +135,13 @@ def test_module_command_help():
                          capture_output=True, text=True, timeout=300,
                          check=True).stdout
     assert "--source" in out and "--index FOLDER" in out
+
+
+def test_pengi_sb_serve_hands_its_options_to_the_app(capsys):
+    from pengi_sb.inference import cli
+
+    with pytest.raises(SystemExit) as info:
+        cli.main(["serve", "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: pengi-sb serve" in out and "--index FOLDER" in out
