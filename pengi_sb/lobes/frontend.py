@@ -81,11 +81,18 @@ class LogMelFrontEnd(nn.Module):
         self.mel_matrix = nn.Parameter(mel, requires_grad=False)  # [n_freq, n_mels]
 
     def forward(self, wav):
-        """``wav [B, T]`` -> log-mel ``[B, frames, n_mels]``."""
-        pad = self.n_fft // 2
-        x = F.pad(wav.unsqueeze(1), (pad, pad), mode="reflect")
-        spec = F.conv1d(x, self.stft_kernels, stride=self.hop_length)
-        real, imag = spec.chunk(2, dim=1)  # each [B, n_freq, frames]
-        power = (real**2 + imag**2).transpose(1, 2)  # [B, frames, n_freq]
-        mel = torch.matmul(power, self.mel_matrix)
-        return 10.0 * torch.log10(torch.clamp(mel, min=self.amin))
+        """``wav [B, T]`` -> log-mel ``[B, frames, n_mels]``, float32.
+
+        Always computed in float32, outside any autocast and whatever the
+        module's dtype: the power spectrum spans more than half precision
+        holds, and ``amin=1e-10`` is 0 in float16 (log10 -> -inf).
+        """
+        with torch.autocast(wav.device.type, enabled=False):
+            pad = self.n_fft // 2
+            x = F.pad(wav.float().unsqueeze(1), (pad, pad), mode="reflect")
+            spec = F.conv1d(x, self.stft_kernels.float(),
+                            stride=self.hop_length)
+            real, imag = spec.chunk(2, dim=1)  # each [B, n_freq, frames]
+            power = (real**2 + imag**2).transpose(1, 2)  # [B, frames, n_freq]
+            mel = torch.matmul(power, self.mel_matrix.float())
+            return 10.0 * torch.log10(torch.clamp(mel, min=self.amin))

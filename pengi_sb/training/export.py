@@ -4,9 +4,10 @@ Writes the layout that :mod:`pengi_sb.convert` writes for the release
 checkpoints, so that ``pengi_sb.inference.Pengi.from_hparams(source=DIR)``
 loads a model trained with this plugin the same way::
 
-    DIR/hyperparams.yaml     the model definition (pengi_sb/hparams/pengi_*.yaml
-                             with the training run's overrides applied), resolved:
-                             no !ref to the training file, no !include
+    DIR/hyperparams.yaml     the model definition
+                             (pengi_sb/hparams/pengi_*.yaml with the training
+                             run's overrides applied), resolved: no !ref to
+                             the training file, no !include
     DIR/<module>.ckpt        one state dict per entry of its ``modules``
                              (audio_encoder, prompt_encoder if any,
                              audio_mapper, prompt_mapper, prefix_lm)
