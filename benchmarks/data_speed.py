@@ -1,18 +1,21 @@
-"""Data loading speed: tar shards (ShardStream) vs the plain manifest loader.
+"""Data loading speed: WebDataset shards (ShardDataset) vs manifest loading.
 
 Both loaders deliver the same training examples: one dict per model
 window (``sig`` ``[1, window]`` at the model rate, plus the item's
 texts). Rows:
 
 * ``manifest``: a map-style dataset over the manifest items; each item is
-  read with :func:`pengi_sb.data.audio.load_audio` (decoded, resampled to the
-  model rate) and cut into windows (:func:`pengi_sb.data.shards.item_windows`),
-  in a ``DataLoader`` (batches of 16 items) with ``num_workers`` workers.
-* ``shards flac`` / ``shards pcm``: the same items written once with
-  ``pengi_sb.data.shards.write_shards`` (resampled and windowed at write time),
-  read back by :class:`pengi_sb.data.shards.ShardLoader` (batches of 16
-  windows, default shuffle buffer and blocks) with ``num_workers``
-  workers.
+  read with :func:`pengi_sb.data.audio.load_audio` (decoded, resampled to
+  the model rate) and cut into windows
+  (:func:`pengi_sb.data.shards.item_windows`), in a ``DataLoader``
+  (batches of 16 items) with ``num_workers`` workers.
+* ``shards flac`` / ``shards npy``: the same items written once with
+  :func:`pengi_sb.data.shards.write_shards` (resampled and windowed at
+  write time), read back by index (:class:`pengi_sb.data.shards.
+  ShardDataset` in the order of a :class:`~pengi_sb.data.shards.
+  ShardSampler`, default blocks) through
+  :func:`pengi_sb.data.shards.make_shard_loader` (batches of 16 windows)
+  with ``num_workers`` workers.
 
 Both collate a batch into one ``[N, window]`` tensor, as training does (a
 tensor per example would make worker -> main transfers dominate).
@@ -31,7 +34,7 @@ when it exists, else a synthetic corpus of ``--synthetic`` clips
 folder. Usage::
 
     python benchmarks/data_speed.py [--manifest M] [--limit 1000]
-        [--workers 0,1,2] [--json results.json]
+        [--workers 0,2] [--json results.json]
 
 Authors
  * pengi-sb developers 2026
@@ -53,9 +56,10 @@ sys.path.insert(0, ROOT)
 from pengi_sb.data.manifest import make_item, read_manifest  # noqa: E402
 from pengi_sb.data.shards import (  # noqa: E402
     FORMATS,
-    ShardLoader,
-    ShardStream,
+    ShardDataset,
+    ShardSampler,
     item_windows,
+    make_shard_loader,
     window_example,
     write_shards,
 )
@@ -96,8 +100,8 @@ class ManifestWindows(torch.utils.data.Dataset):
 
 def stack_windows(examples):
     """Collate of both loaders: windows -> one ``[N, window]`` tensor (as
-    :func:`pengi_sb.data.pipeline.collate_batch` does) and the ids; the manifest
-    loader's examples are lists of windows (one list per item)."""
+    :func:`pengi_sb.data.pipeline.collate_batch` does) and the ids; the
+    manifest loader's examples are lists of windows (one list per item)."""
     flat = [w for e in examples for w in (e if isinstance(e, list) else [e])]
     return torch.cat([e["sig"] for e in flat]), [e["id"] for e in flat]
 
@@ -158,7 +162,7 @@ def main(argv=None):
                         help="items used (a seeded sample; 0: all)")
     parser.add_argument("--sample_rate", type=int, default=44100)
     parser.add_argument("--window_seconds", type=float, default=7.0)
-    parser.add_argument("--workers", default="0,1,2")
+    parser.add_argument("--workers", default="0,2")
     parser.add_argument("--formats", default=",".join(FORMATS))
     parser.add_argument("--batch_size", type=int, default=16)
     parser.add_argument("--write_workers", type=int, default=2)
@@ -181,10 +185,11 @@ def main(argv=None):
                 window_seconds=args.window_seconds, fmt=fmt,
                 shard_size_mb=64, num_workers=args.write_workers)
             seconds = time.perf_counter() - start
-            size = sum(s["bytes"] for s in index["shards"]) / 2**20
-            written[fmt] = index
+            size = sum(s["filesize"] for s in index["shardlist"]) / 2**20
+            written[fmt] = size
             rows.append({"loader": f"write {fmt}", "workers":
-                         args.write_workers, "items": index["total"],
+                         args.write_workers,
+                         "items": index["pengi"]["total"],
                          "seconds": seconds, "mb": size})
         for w in workers:
             loader = torch.utils.data.DataLoader(
@@ -195,14 +200,15 @@ def main(argv=None):
             rows.append({"loader": "manifest", "workers": w, "items": n,
                          "seconds": seconds})
             for fmt in formats:
-                stream = ShardStream(os.path.join(tmp, fmt), seed=0)
-                loader = ShardLoader(stream, batch_size=args.batch_size,
-                                     num_workers=w, collate_fn=stack_windows)
+                dataset = ShardDataset(os.path.join(tmp, fmt))
+                loader = make_shard_loader(
+                    dataset, ShardSampler(dataset.index, seed=0),
+                    batch_size=args.batch_size, num_workers=w,
+                    collate_fn=stack_windows)
                 n, seconds = timed_pass(loader)
                 rows.append({"loader": f"shards {fmt}", "workers": w,
                              "items": n, "seconds": seconds,
-                             "mb": sum(s["bytes"] for s in written[fmt][
-                                 "shards"]) / 2**20})
+                             "mb": written[fmt]})
     base = {r["workers"]: r["items"] / r["seconds"] for r in rows
             if r["loader"] == "manifest"}
     print(f"corpus: {corpus}; {len(items)} items, "
