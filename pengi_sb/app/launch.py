@@ -124,7 +124,8 @@ def serve(demo, host="127.0.0.1", port=7860, block=True):
             server_name=host, server_port=port, share=False, inbrowser=False,
             prevent_thread_lock=True, show_error=False, ssr_mode=False,
             quiet=True, theme=offline_theme(), css=CSS, mcp_server=False,
-            pwa=False, enable_monitoring=False)
+            pwa=False, enable_monitoring=False,
+            footer_links=["gradio", "settings"])
     except OSError as err:
         raise SystemExit(f"cannot listen on {host}:{port} ({err}): the port "
                          "is taken or the address is not this machine's; "

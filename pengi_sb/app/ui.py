@@ -61,11 +61,16 @@ def _ok(message):
     return f"<p>{_escape(message)}</p>"
 
 
+# The page's events are its own: no Gradio API endpoints (the Python API
+# and pengi-sb are the programmatic ways in)
+PRIVATE = {"api_visibility": "private"}
+
+
 def _on(event, fn, inputs, outputs, status, task):
     """Wires ``event``: the status says ``task`` is running (at once, not
     queued), then ``fn`` runs."""
-    event(lambda: _ok(f"{task.capitalize()}…"), None, status,
-          queue=False).then(fn, inputs, outputs)
+    event(lambda: _ok(f"{task.capitalize()}…"), None, status, queue=False,
+          **PRIVATE).then(fn, inputs, outputs, **PRIVATE)
 
 
 class _Runner:
@@ -222,12 +227,12 @@ def build_demo(pengi, index_folder=None, cache_dir=None, model_key="model",
                            "Audio loaded.")
         audio.change(lambda path: show(path) if path else
                      (None, _ok("No audio: upload a file or record a clip.")),
-                     [audio], [view, status])
+                     [audio], [view, status], **PRIVATE)
         # results of the previous clip go when the clip changes
         results = [cap_out, qa_out, ranking, chart, generated, desc_out,
                    gen_out, beams]
         audio.change(lambda: [None] * len(results), None, results,
-                     queue=False)
+                     queue=False, **PRIVATE)
         for event, fn, n, inputs, outs, task in (
             (cap_btn.click, lambda p, a, *g: actions.caption(
                 p, a, options(*g)), 1, [audio, *gen], [cap_out], "captioning"),
