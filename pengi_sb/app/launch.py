@@ -16,6 +16,14 @@ What Gradio would otherwise reach out for, and how it is kept local:
 * server-side rendering through Node: ``ssr_mode=False``;
 * the page's scripts, styles and icons are served by the app itself.
 
+Example
+-------
+>>> args = build_parser().parse_args(["--source", "m", "--index", "clips"])
+>>> args.source, args.host, args.port, args.index
+('m', '127.0.0.1', 7860, 'clips')
+>>> demo = create_app(pengi, index_folder="clips")  # doctest: +SKIP
+>>> serve(demo, port=7860)  # blocks until Ctrl+C  # doctest: +SKIP
+
 Authors
  * pengi-sb developers 2026
 """

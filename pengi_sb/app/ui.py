@@ -123,6 +123,11 @@ def build_demo(pengi, index_folder=None, cache_dir=None, model_key="model",
     Returns
     -------
     gradio.Blocks
+
+    Example
+    -------
+    >>> demo = build_demo(pengi, index_folder="clips")  # doctest: +SKIP
+    >>> pengi_sb.app.launch.serve(demo)  # doctest: +SKIP
     """
     run = _Runner(pengi)
     indexes = {}
