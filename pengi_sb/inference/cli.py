@@ -104,10 +104,12 @@ def _add_generation_options(parser, method=True):
         group.add_argument("--method", default="beam",
                            choices=("beam", "greedy", "sample"),
                            help="decoding (default: beam)")
-    group.add_argument("--beam-size", type=int, default=3)
+    group.add_argument("--beam-size", type=int, default=3,
+                       help="beams of --method beam (default: 3)")
     group.add_argument("--max-len", type=int, default=30,
                        help="most generated tokens (default: 30)")
-    group.add_argument("--temperature", type=float, default=1.0)
+    group.add_argument("--temperature", type=float, default=1.0,
+                       help="divides the logits (default: 1.0)")
     group.add_argument("--seed", type=int, default=None,
                        help="random seed of --method sample")
 
