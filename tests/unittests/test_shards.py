@@ -322,6 +322,8 @@ def test_file_pipe_and_template_urls(shards, tmp_path):
         broken[0]
 
 
+@pytest.mark.skipif(shutil.which("curl") is None,
+                    reason="webdataset fetches http(s) URLs with curl")
 def test_http_urls(shards):
     """A local HTTP server (127.0.0.1 only) serves the shard folder."""
     folder, _ = shards
