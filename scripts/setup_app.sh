@@ -3,7 +3,8 @@
 # scripts/setup_env.sh): the `app` extra (Gradio, matplotlib, Playwright for
 # Python) into .venv, and Debian's chromium, which Playwright drives
 # (Playwright's own browser download is not used). Installing chromium
-# needs root; everything already present is left as it is.
+# needs root: without it, a missing chromium is reported and the browser
+# test is skipped. Everything already present is left as it is.
 #   bash scripts/setup_app.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,9 +18,10 @@ if ! .venv/bin/python -c "import gradio, matplotlib, playwright" 2>/dev/null; th
 fi
 if [ ! -x /usr/bin/chromium ]; then
     if [ "$(id -u)" -ne 0 ]; then
-        echo "[setup_app] /usr/bin/chromium is missing; as root run:" \
+        echo "[setup_app] /usr/bin/chromium is missing (the browser test" \
+             "will be skipped); as root run:" \
              "apt-get update && apt-get install -y chromium" >&2
-        exit 1
+        exit 0
     fi
     echo "[setup_app] installing chromium (apt)"
     if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
