@@ -51,6 +51,7 @@ from pengi_sb.data.audio import (
     window_waveform,
 )
 from pengi_sb.decoding.search import continuation_logprobs, decode
+from pengi_sb.inference.precision import in_precision
 from pengi_sb.tasks import get_template
 from pengi_sb.text.sentence_embedding import SentenceEmbedder, cosine_similarity
 from pengi_sb.text.tokenizers import tokenizers_from_hparams
@@ -113,7 +114,10 @@ class Pengi(Pretrained):
     encode_batch_size : int
         Most audio windows encoded in one forward pass.
     *args, **kwargs
-        As :class:`speechbrain.inference.interfaces.Pretrained`.
+        As :class:`speechbrain.inference.interfaces.Pretrained`;
+        ``run_opts={"device": ..., "precision": "fp32|bf16|fp16"}`` runs
+        the model under autocast, the front end and log-probabilities in
+        float32 (:mod:`pengi_sb.inference.precision`).
 
     Example
     -------
@@ -175,6 +179,7 @@ class Pengi(Pretrained):
         return [self.load_audio(p) for p in paths]
 
     @torch.inference_mode()
+    @in_precision
     def _embed(self, waveforms):
         """List of ``[T_i]`` at the model rate -> audio embeddings
         ``[B, d_proj]`` (each clip's model windows encoded together,
@@ -205,6 +210,7 @@ class Pengi(Pretrained):
 
     # ---------------------------------------------------------------- prompts
     @torch.inference_mode()
+    @in_precision
     def embed_prompt(self, prompts):
         """Prompt embeddings: ``[N, d_proj]`` with a prompt encoder, or the
         ``[N, L, E]`` token embeddings (``base_no_text_enc``)."""
@@ -214,6 +220,7 @@ class Pengi(Pretrained):
                                         mask.to(self.device))
 
     @torch.inference_mode()
+    @in_precision
     def _prompt_prefix(self, prompts):
         """``[N, P, E]`` prompt prefixes, cached per prompt text."""
         new = sorted({p for p in prompts if p not in self._prompt_prefixes})
@@ -223,6 +230,7 @@ class Pengi(Pretrained):
         return torch.stack([self._prompt_prefixes[p] for p in prompts])
 
     @torch.inference_mode()
+    @in_precision
     def _prefix(self, audio_embeddings, prompts, add_texts=None):
         """``(prefix [B, L, E], mask [B, L] or None)``: audio prefix, prompt
         prefix, and the token embeddings of any extra text, left-padded."""
@@ -243,6 +251,7 @@ class Pengi(Pretrained):
                 f"context of {limit}: shorten the extra text or max_len"
             )
 
+    @in_precision
     def _generate(self, embeddings, prompts, add_texts=None, method="beam",
                   beam_size=3, max_len=30, temperature=1.0, top_k=0,
                   top_p=1.0, seed=None, stop_token=None):
@@ -624,6 +633,7 @@ class Pengi(Pretrained):
         return out
 
     @torch.inference_mode()
+    @in_precision
     def _label_scores(self, emb, labels, prompt, include_stop=True,
                       length_normalize=True):
         """``[B, n_labels]`` mean (or total) token log-probability of each
