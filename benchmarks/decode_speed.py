@@ -5,7 +5,8 @@ The full-size ``pengi_base`` architecture with random weights (nothing is
 downloaded), 16 clips of 7 s, beam 5, max length 30, fp32 on the CPU by
 default (``--device cuda --precision bf16`` for GPU rows: the model runs
 under autocast, the front end and the log-probabilities in fp32, as
-``Pengi.from_hparams(run_opts={"precision": ...})`` runs it). Rows:
+``Pengi.from_hparams(run_opts={"precision": ...})`` runs it, through
+:mod:`pengi_sb.inference.precision`). Rows:
 
 * ``beam5 original``: a faithful re-implementation of the original wrapper:
   all clips' audio and prompt encoded together, then each clip decoded
@@ -85,10 +86,10 @@ def _sync(device):
 def _job(row, n_clips, beam, max_len, threads, queue, device="cpu",
          precision="fp32"):
     import torch
-    from speechbrain.utils.autocast import AMPConfig, TorchAutocast
 
     from pengi_sb.decoding.search import beam_search, greedy_search
     from pengi_sb.inference import Pengi
+    from pengi_sb.inference.precision import autocast_context
     from pengi_sb.decoding.reference import original_beam_search
 
     torch.set_num_threads(threads)
@@ -101,14 +102,12 @@ def _job(row, n_clips, beam, max_len, threads, queue, device="cpu",
     ids = ids.to(device)
     mask = (torch.arange(40) < 5).long().expand(n_clips, -1).to(device)
     stop = tok.stop_token_id
-    autocast = TorchAutocast(device_type=device.split(":")[0],
-                             dtype=AMPConfig.from_name(precision).dtype)
     if device.startswith("cuda"):  # warm-up: CUDA context and kernels
-        with torch.inference_mode(), autocast:
+        with torch.inference_mode(), autocast_context(device, precision):
             _prefixes(model, wavs[:1], ids[:1], mask[:1])
         _sync(device)
         torch.cuda.reset_peak_memory_stats(device)
-    with torch.inference_mode(), autocast:
+    with torch.inference_mode(), autocast_context(device, precision):
         start = time.perf_counter()
         if row == "beam5 original":
             prefix = _prefixes(model, wavs, ids, mask)
