@@ -109,6 +109,19 @@ def test_installed_commands(installed):
     assert "release" in out
 
 
+def test_optional_extras_stay_optional(installed):
+    """The package, its command line and the inference interface import
+    none of the optional extras (metrics, app, dev)."""
+    python, _, elsewhere = installed
+    out = _run([python, "-c", "import sys, pengi_sb.inference.cli, "
+                "pengi_sb.inference.interface, pengi_sb.convert, "
+                "pengi_sb.training.export; print(sorted(m for m in ("
+                "'gradio', 'matplotlib', 'playwright', 'pycocoevalcap', "
+                "'sklearn', 'pytest') if m in sys.modules))"],
+               cwd=elsewhere)
+    assert out.strip() == "[]", out
+
+
 def test_installed_golden_conformance(installed):
     python, _, elsewhere = installed
     out = _run([python, "-m", "pengi_sb.conformance",
