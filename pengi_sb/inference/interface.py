@@ -13,6 +13,8 @@ task on files or batches, the way ``EncoderDecoderASR`` is used::
     pengi.classify_files(["a.wav"], ["dog", "rain", "siren"])
     pengi.generate_batch(wavs, wav_lens, ["generate metadata"] * len(wavs))
     pengi.classify_batch(wavs, wav_lens, ["dog", "rain"], sample_rate=22050)
+    pengi.timeline_file("field.flac", task="classify",
+                        labels=["birds", "rain", "car"])  # -> [Segment]
 
 Every task has ``*_file(path, ...)``, ``*_files(paths, ...)`` and
 ``*_batch(wavs, wav_lens=None, ..., sample_rate=None, **options)`` forms.
@@ -50,7 +52,9 @@ from pengi_sb.data.audio import (
     waveforms_from_batch,
     window_waveform,
 )
+from pengi_sb.data.long_audio import BLOCK_SECONDS, audio_seconds, embed_file
 from pengi_sb.decoding.search import continuation_logprobs, decode
+from pengi_sb.inference import timeline as timelines
 from pengi_sb.inference.precision import in_precision
 from pengi_sb.tasks import get_template
 from pengi_sb.text.sentence_embedding import SentenceEmbedder, cosine_similarity
@@ -194,7 +198,43 @@ class Pengi(Pretrained):
         return self._embed(self._waveforms(wavs, wav_lens, sample_rate))
 
     def _file_embeddings(self, paths):
-        return self._embed(self._file_waveforms(paths))
+        """Files -> audio embeddings ``[B, d_proj]``.
+
+        With ``window_mode="mean"``, a file longer than one block
+        (``BLOCK_SECONDS``) is read block by block and its window
+        embeddings are averaged as they are encoded
+        (:func:`pengi_sb.data.long_audio.embed_file`): memory does not grow
+        with its length, and the result equals the whole-file path to
+        float32 rounding. Shorter files are read whole and encoded
+        together, as before.
+        """
+        if isinstance(paths, (str, os.PathLike)):
+            raise TypeError("pass a list of paths to *_files (or use *_file)")
+        paths = list(paths)
+        in_blocks = [self.window_mode == "mean"
+                     and audio_seconds(p) > BLOCK_SECONDS for p in paths]
+        whole = [i for i, b in enumerate(in_blocks) if not b]
+        if len(whole) == len(paths):
+            return self._embed(self._file_waveforms(paths))
+        rows = [None] * len(paths)
+        if whole:
+            embeddings = self._embed(self._file_waveforms(
+                [paths[i] for i in whole]))
+            for i, row in zip(whole, embeddings):
+                rows[i] = row
+        for i, b in enumerate(in_blocks):
+            if b:
+                rows[i] = self._embed_in_blocks(paths[i])
+        return torch.stack(rows)
+
+    @torch.inference_mode()
+    @in_precision
+    def _embed_in_blocks(self, path):
+        """The mean window embedding ``[d_proj]`` of a file of any length,
+        read block by block."""
+        return embed_file(self.model.encode_audio, path, self.sample_rate,
+                          self.window, self.encode_batch_size,
+                          device=self.device)
 
     def embed_audio_batch(self, wavs, wav_lens=None, *, sample_rate=None):
         """Audio embeddings ``[B, d_proj]`` of a batch (not normalised)."""
@@ -319,6 +359,15 @@ class Pengi(Pretrained):
         return self.generate_files([path], [prompt],
                                    [add_text] if add_text else None,
                                    **options)[0]
+
+    def generate_embeddings(self, audio_embeddings, prompts, add_texts=None,
+                            **options):
+        """Free-prompt generation from precomputed audio embeddings
+        ``[B, d_proj]`` (``embed_audio_*``); prompts and options as
+        :meth:`generate_batch`."""
+        return self._generate(audio_embeddings,
+                              _per_clip(prompts, audio_embeddings.shape[0]),
+                              add_texts, **options)
 
     # -------------------------------------------------------- template tasks
     def run_task_batch(self, wavs, wav_lens=None, task=None, fields=None, *,
@@ -663,6 +712,58 @@ class Pengi(Pretrained):
             )
         return lambda texts: torch.nn.functional.normalize(
             self.embed_prompt(texts), dim=-1)
+
+    # --------------------------------------------------------------- timelines
+    def timeline_file(self, path, task="caption", labels=None, prompt=None,
+                      window_seconds=None, hop_seconds=None, **options):
+        """What is heard when in one recording of any length.
+
+        The file is read in blocks (memory does not grow with its length),
+        cut into windows of ``window_seconds`` every ``hop_seconds``, and
+        the windows are encoded ``encode_batch_size`` at a time; see
+        :mod:`pengi_sb.inference.timeline`.
+
+        Arguments
+        ---------
+        path : str
+            Audio file (any length, rate, channel count).
+        task : str
+            ``"caption"`` (one segment per window), ``"sound_events"`` or
+            ``"classify"`` (neighbouring windows with the same labels
+            merged into one segment).
+        labels : list of str, optional
+            Candidate labels of ``"classify"``.
+        prompt : str, optional
+            Prompt (default: the task's own).
+        window_seconds : float, optional
+            Window length (default: the model's clip length, 7 s for the
+            release models).
+        hop_seconds : float, optional
+            Seconds between windows (default: half a window).
+        **options
+            Decoding options (captions, sound events), classification
+            options (``top_k``, ``threshold``...), or ``block_seconds``.
+
+        Returns
+        -------
+        list of pengi_sb.inference.timeline.Segment
+            ``start``, ``end`` (seconds; no overlaps, no gaps), ``text``,
+            ``labels``, ``score``, ``windows``, ``audio_start``,
+            ``audio_end``, ``file``.
+
+        Example
+        -------
+        >>> pengi.timeline_file("field.flac", task="classify",
+        ...                     labels=["birds", "rain"])  # doctest: +SKIP
+        [Segment(start=0.0, end=12.25, text='birds', ...), ...]
+        """
+        return timelines.timeline_file(self, path, task, labels, prompt,
+                                       window_seconds, hop_seconds, **options)
+
+    def timeline_files(self, paths, task="caption", labels=None, **options):
+        """Timelines of several recordings, one list of segments per file;
+        arguments as :meth:`timeline_file`."""
+        return timelines.timeline_files(self, paths, task, labels, **options)
 
     # --------------------------------------------------------------- retrieval
     def retrieve(self, texts, audio_paths=None, audio_embeddings=None):

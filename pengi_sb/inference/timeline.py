@@ -35,9 +35,6 @@ Authors
 
 from dataclasses import dataclass, field, replace
 
-import torch
-
-from pengi_sb.data.audio import embed_windows, stack_windows, window_waveform
 from pengi_sb.data.long_audio import BLOCK_SECONDS, iter_windows
 from pengi_sb.tasks import get_template
 
@@ -162,18 +159,15 @@ def window_results(pengi, path, task="caption", labels=None, prompt=None,
                           audio_end=end, file=str(path))
 
 
-@torch.inference_mode()
 def encode_windows(pengi, windows):
     """Audio embeddings ``[N, D]`` of timeline windows ``[N, window]``.
 
-    Each window is heard as a clip: cut into the model's windows (one, or
-    the tiled window when it is shorter) whose embeddings are averaged.
+    Each window is heard as a clip, through the interface's one audio
+    path (its model windows, or the window tiled when it is shorter,
+    encoded ``encode_batch_size`` at a time and averaged; the model's
+    precision), as ``caption_batch`` would hear it.
     """
-    clips = [window_waveform(w, pengi.window, mode="mean") for w in windows]
-    stacked, owner = stack_windows(clips)
-    return embed_windows(pengi.model.encode_audio,
-                         stacked.to(pengi.device), owner, len(clips),
-                         pengi.encode_batch_size)
+    return pengi._embed(list(windows))
 
 
 def _decode(pengi, task, embeddings, labels, prompt, options):
@@ -183,8 +177,7 @@ def _decode(pengi, task, embeddings, labels, prompt, options):
                                             **options)
         return [(", ".join(r.predicted), list(r.predicted),
                  _predicted_score(r)) for r in results]
-    results = pengi._generate(embeddings, [prompt] * embeddings.shape[0],
-                              **options)
+    results = pengi.generate_embeddings(embeddings, prompt, **options)
     if task == "sound_events":
         return [(r.text, _events(r.text), r.score) for r in results]
     return [(r.text, [], r.score) for r in results]

@@ -16,6 +16,7 @@ from model_fixtures import tiny_pretrained_folder
 
 from pengi_sb.convert import HPARAMS_DIR
 from pengi_sb.data.audio import load_audio, window_waveform
+from pengi_sb.data.long_audio import BLOCK_SECONDS
 from pengi_sb.data.pipeline import train_tokenizer
 from pengi_sb.inference import Pengi, cli
 from pengi_sb.inference.timeline import (
@@ -124,6 +125,43 @@ def test_build_timeline_merges_agreeing_windows():
     assert [(s.start, s.end) for s in kept] == [
         (0.0, 0.75), (0.75, 1.25), (1.25, 1.6), (1.6, 2.2)]
     assert build_timeline([], merge=True) == []
+
+
+def test_pengi_methods_delegate_to_the_timeline(pengi, recording, tmp_path):
+    one = pengi.timeline_file(recording, task="classify", labels=LABELS,
+                              hop_seconds=0.25)
+    assert one == timeline_file(pengi, recording, "classify", LABELS,
+                                hop_seconds=0.25)
+    assert sum(s.windows for s in one) == 11
+    other = write_clip(str(tmp_path / "b.wav"), 0.6, 22050, seed=2)
+    both = pengi.timeline_files([recording, other], task="sound_events",
+                                method="greedy", max_len=3)
+    assert [len(t) >= 1 for t in both] == [True, True]
+    assert both[1][0].file == other and both[1][-1].end == pytest.approx(0.6)
+
+
+def test_whole_file_methods_read_long_files_in_blocks(pengi, tmp_path,
+                                                      monkeypatch):
+    """A file longer than one block is never loaded whole, and its mean
+    embedding equals the whole-file one; shorter files keep the whole-file
+    path."""
+    long = write_clip(str(tmp_path / "long.flac"), BLOCK_SECONDS + 5.2,
+                      22050, seed=6)
+    short = write_clip(str(tmp_path / "short.wav"), 2.5, 16000, seed=7)
+    whole = pengi._embed([pengi.load_audio(long)])
+    alone = pengi._embed([pengi.load_audio(short)])
+    read_whole = []
+    monkeypatch.setattr(pengi, "load_audio",
+                        lambda path: read_whole.append(path)
+                        or load_audio(path, pengi.sample_rate))
+    got = pengi.embed_audio_files([long, short])
+    assert read_whole == [short]
+    assert torch.equal(got[1], alone[0])
+    assert torch.allclose(got[0], whole[0], atol=1e-5)
+    caption = pengi.caption_files([long], method="greedy", max_len=3)[0]
+    ref = pengi.generate_embeddings(whole[:1], "generate audio caption",
+                                    method="greedy", max_len=3)[0]
+    assert caption.text == ref.text
 
 
 # ------------------------------------------------- a trained model's timeline
