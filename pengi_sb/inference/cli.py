@@ -520,6 +520,12 @@ def load_model(args):
     if not local and not REPO_ID.match(args.source):
         raise UsageError(f"--source {args.source}: no such folder, and not a "
                          "Hugging Face repo id 'owner/name'")
+    if local and not os.path.isfile(os.path.join(args.source,
+                                                  "hyperparams.yaml")):
+        raise UsageError(f"--source {args.source}: the folder has no "
+                         "hyperparams.yaml, so it is not a pretrained Pengi "
+                         "folder (convert a release checkpoint with python -m "
+                         "pengi_sb.convert, or export a trained model)")
     from pengi_sb.inference import Pengi
 
     savedir = args.savedir or (args.source if local else None)

@@ -215,6 +215,9 @@ def test_main_end_to_end_and_exit_codes(folder, clips, tmp_path, capsys,
     assert cli.main(["caption", "--source", folder]) == 2
     assert "no audio files" in capsys.readouterr().err
     assert cli.main(["caption", clips["a"], "--source", "no/such/dir"]) == 2
+    capsys.readouterr()
+    assert cli.main(["caption", clips["a"], "--source", str(tmp_path)]) == 2
+    assert "has no hyperparams.yaml" in capsys.readouterr().err
     assert cli.main(["caption", clips["a"], "--source", folder,
                      "--resume"]) == 2
     assert cli.main([]) == 2
