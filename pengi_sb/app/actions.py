@@ -20,6 +20,12 @@ Example
 >>> rows = ranking_rows(["rain", "dog"], [-0.5, -1.5], "likelihood")
 >>> [(r[1], round(r[2], 3)) for r in rows]
 [('rain', 0.731), ('dog', 0.269)]
+>>> parse_hop("", 7.0) is None, parse_hop("2.5", 7.0)
+(True, 2.5)
+>>> parse_hop("soon", 7.0)
+Traceback (most recent call last):
+    ...
+pengi_sb.app.actions.AppError: hop must be a number of seconds, not 'soon'
 >>> user_message(AppError("give a clip first"))
 'give a clip first'
 >>> with reading("/uploads/x1/a.wav"):
@@ -33,16 +39,28 @@ Authors
 """
 
 import contextlib
+import dataclasses
 import inspect
 import math
 import os
+import tempfile
 
 from speechbrain.utils.logger import get_logger
 
-from pengi_sb.app.views import audio_figure, label_chart
+from pengi_sb.app.views import (
+    audio_figure,
+    label_chart,
+    timeline_figure,
+    waveform_envelope,
+)
 from pengi_sb.data.audio import AudioError
+from pengi_sb.data.long_audio import audio_seconds, read_blocks
 from pengi_sb.decoding.search import decode
 from pengi_sb.inference.interface import CLASSIFY_PROMPT
+from pengi_sb.inference.timeline_formats import (
+    format_timestamp,
+    write_timeline,
+)
 from pengi_sb.text.tokenizers import PromptTooLongError
 
 logger = get_logger(__name__)
@@ -54,6 +72,12 @@ DEFAULTS = {name: param.default for name, param in
             inspect.signature(decode).parameters.items()
             if name in ("method", "beam_size", "temperature", "max_len")}
 SCORINGS = ("likelihood", "text")
+# Timeline tasks as the page names them, and what their texts are
+TIMELINE_TASKS = {"caption": "caption", "sound events": "sound_events",
+                  "classify": "classify"}
+TIMELINE_TEXTS = {"caption": "caption", "sound_events": "sound events",
+                  "classify": "labels"}
+TIMELINE_DOWNLOADS = (".srt", ".vtt", ".csv")
 
 
 class AppError(ValueError):
@@ -184,6 +208,16 @@ def ranking_rows(labels, scores, scoring):
                 zip(labels, values, scores, strict=True))]
 
 
+def require_labels(labels_text):
+    """The parsed labels (:func:`parse_labels`), or AppError when fewer
+    than two are given."""
+    labels = parse_labels(labels_text)
+    if len(labels) < 2:
+        raise AppError("Give at least two labels, one per line (or "
+                       "separated by commas).")
+    return labels
+
+
 def classify(pengi, path, labels_text, scoring, prompt, options):
     """Zero-shot classification of the clip over the user's labels.
 
@@ -192,10 +226,7 @@ def classify(pengi, path, labels_text, scoring, prompt, options):
     tuple
         ``(markdown ranking, bar chart figure, generated text or "")``.
     """
-    labels = parse_labels(labels_text)
-    if len(labels) < 2:
-        raise AppError("Give at least two labels, one per line (or "
-                       "separated by commas).")
+    labels = require_labels(labels_text)
     if scoring not in SCORINGS:
         raise AppError(f"scoring must be one of {SCORINGS}, not {scoring!r}")
     kwargs = {"method": scoring}
@@ -231,3 +262,112 @@ def ranking_markdown(rows, scoring):
 def _cell(text):
     """Text safe inside a Markdown table cell."""
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def parse_hop(value, window_seconds):
+    """The hop typed on the page in seconds, or None (empty: half a
+    window); AppError unless ``0 < hop <= window_seconds``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        hop = float(value)
+    except (TypeError, ValueError):
+        raise AppError(f"hop must be a number of seconds, not {value!r}"
+                       ) from None
+    if not 0 < hop <= window_seconds:  # also refuses NaN
+        raise AppError(f"hop must be above 0 and at most the "
+                       f"{window_seconds:g} s window (a longer hop would "
+                       f"leave audio unheard), not {hop:g}")
+    return hop
+
+
+def timeline_segments(pengi, path, task, labels_text, hop, options):
+    """The clip's timeline (``Pengi.timeline_file``) for the page's values.
+
+    Arguments
+    ---------
+    pengi : pengi_sb.inference.Pengi
+        The model.
+    path : str
+        The clip.
+    task : str
+        ``caption``, ``sound_events`` (or the page's ``sound events``) or
+        ``classify``.
+    labels_text : str
+        The labels (``classify`` only; ignored otherwise), parsed as the
+        Classify tab parses them.
+    hop : float or str, optional
+        Seconds between windows (:func:`parse_hop`; empty: half a window).
+    options : dict
+        Generation options (captions, sound events; classify scores each
+        label's likelihood).
+
+    Returns
+    -------
+    list of pengi_sb.inference.timeline.Segment
+    """
+    task = TIMELINE_TASKS.get(task, task)
+    if task not in TIMELINE_TEXTS:
+        raise AppError(f"timeline task must be one of "
+                       f"{tuple(TIMELINE_TASKS)}, not {task!r}")
+    labels = require_labels(labels_text) if task == "classify" else None
+    hop = parse_hop(hop, float(pengi.hparams.clip_seconds))
+    kwargs = {} if task == "classify" else dict(options)
+    with reading(path):
+        return pengi.timeline_file(path, task=task, labels=labels,
+                                   hop_seconds=hop, **kwargs)
+
+
+def timeline_markdown(segments, task):
+    """The segments as a Markdown table: number, start and end
+    (``HH:MM:SS.mmm``), text (caption, sound events or labels), score."""
+    what = TIMELINE_TEXTS[TIMELINE_TASKS.get(task, task)]
+    lines = [f"| # | start | end | {what} | score |",
+             "|---:|---|---|---|---:|"]
+    for i, seg in enumerate(segments, 1):
+        score = "" if seg.score is None else f"{seg.score:.3f}"
+        lines.append(f"| {i} | {format_timestamp(seg.start, '.')} | "
+                     f"{format_timestamp(seg.end, '.')} | "
+                     f"{_cell(seg.text) or '–'} | {score} |")
+    return "\n".join(lines)
+
+
+def timeline_downloads(segments, path, out_dir):
+    """Writes the segments as ``.srt``, ``.vtt`` and ``.csv`` files named
+    after the clip (``beep.srt`` beside ``beep.wav`` is what media players
+    look for) in ``out_dir``; the segments' ``file`` is the clip's name,
+    not the server's upload path. Returns the three paths."""
+    name = os.path.basename(path)
+    stem = os.path.splitext(name)[0] or "timeline"
+    named = [dataclasses.replace(seg, file=name) for seg in segments]
+    os.makedirs(out_dir, exist_ok=True)
+    paths = [os.path.join(out_dir, stem + ext) for ext in TIMELINE_DOWNLOADS]
+    for out in paths:
+        write_timeline(out, named)
+    return paths
+
+
+def timeline(pengi, path, task, labels_text, hop, options, out_dir=None):
+    """The Timeline tab: what is heard when in the clip.
+
+    Arguments as :func:`timeline_segments`; ``out_dir`` is where the
+    downloads are written (default: a new temporary folder).
+
+    Returns
+    -------
+    tuple
+        ``(markdown table of the segments, timeline figure, [.srt, .vtt,
+        .csv paths])``.
+    """
+    segments = timeline_segments(pengi, path, task, labels_text, hop,
+                                 options)
+    with reading(path):  # the waveform, block by block (any length)
+        envelope = waveform_envelope(
+            read_blocks(path, pengi.sample_rate), pengi.sample_rate,
+            audio_seconds(path))
+    task = TIMELINE_TASKS.get(task, task)
+    figure = timeline_figure(segments, envelope, TIMELINE_TEXTS[task])
+    if out_dir is None:
+        out_dir = tempfile.mkdtemp(prefix="pengi-timeline-")
+    files = timeline_downloads(segments, path, out_dir)
+    return timeline_markdown(segments, task), figure, files

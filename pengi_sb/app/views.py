@@ -1,6 +1,7 @@
-"""Figures of the web app: what the model hears, and label probabilities.
+"""Figures of the web app: what the model hears, label probabilities, and
+the timeline of a recording.
 
-Both are matplotlib ``Figure`` objects made without pyplot (no global
+All are matplotlib ``Figure`` objects made without pyplot (no global
 figure registry to leak, no display backend: Gradio renders them with Agg
 into PNG images, so nothing is fetched by the browser).
 
@@ -21,10 +22,22 @@ Log-mel spectrogram (the model input)
 >>> fig = label_chart(["dog", "rain"], [0.75, 0.25], "probability")
 >>> fig.axes[0].get_xlabel()
 'probability'
+>>> from pengi_sb.inference.timeline import Segment
+>>> env = waveform_envelope(torch.randn(40000).split(7000), 16000, 2.5,
+...                         points=100)
+>>> [len(part) for part in env]
+[100, 100, 100]
+>>> fig = timeline_figure([Segment(0.0, 1.25, "dog", ["dog"]),
+...                        Segment(1.25, 2.5, "rain", ["rain"])], env)
+>>> lane = fig.axes[1]
+>>> len(lane.patches), lane.get_xlabel()
+(2, 'time (s)')
 
 Authors
  * pengi-sb developers 2026
 """
+
+import math
 
 import torch
 from matplotlib.figure import Figure
@@ -35,6 +48,12 @@ from pengi_sb.data.audio import window_waveform
 # its start; the model still hears all of it)
 MAX_PLOT_SECONDS = 120.0
 WINDOW_COLOURS = ("tab:orange", "tab:green")
+# Timeline segments: one colour per distinct text, in order of appearance
+SEGMENT_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red",
+                   "tab:purple", "tab:brown", "tab:pink", "tab:olive",
+                   "tab:cyan", "tab:gray")
+NO_LABEL_COLOUR = "lightgray"
+MAX_LEGEND = len(SEGMENT_COLOURS)
 
 
 def window_spans(n_samples, window, mode="mean"):
@@ -186,4 +205,122 @@ def label_chart(labels, values, quantity):
     low = min(0.0, min(values))
     ax.set_xlim(low, max(1.0, max(values)) * 1.15)
     ax.set_title(f"Labels ranked by {quantity}")
+    return fig
+
+
+@torch.inference_mode()
+def waveform_envelope(blocks, sample_rate, seconds, points=2000):
+    """The min and max of a recording over ``points`` equal stretches,
+    from its blocks (memory of one block, whatever the length).
+
+    Arguments
+    ---------
+    blocks : iterable of torch.Tensor
+        The recording as consecutive mono blocks ``[n]``
+        (:func:`pengi_sb.data.long_audio.read_blocks`).
+    sample_rate : int
+        Their rate.
+    seconds : float
+        The recording's length (sets the stretch length).
+    points : int
+        Stretches wanted; a short recording gives fewer (one sample each).
+
+    Returns
+    -------
+    tuple of torch.Tensor
+        ``(times, low, high)``: each stretch's start in seconds, its
+        minimum and maximum.
+    """
+    per = max(1, math.ceil(seconds * sample_rate / points))
+    lows, highs, rest = [], [], torch.zeros(0)
+    for block in blocks:
+        data = torch.cat([rest, block.detach().float().cpu().reshape(-1)])
+        n = data.shape[0] // per * per
+        chunks = data[:n].view(-1, per)
+        lows.append(chunks.min(dim=1).values)
+        highs.append(chunks.max(dim=1).values)
+        rest = data[n:]
+    if rest.numel():
+        lows.append(rest.min().view(1))
+        highs.append(rest.max().view(1))
+    low = torch.cat(lows) if lows else torch.zeros(0)
+    high = torch.cat(highs) if highs else torch.zeros(0)
+    times = torch.arange(low.shape[0], dtype=torch.float64) * per / sample_rate
+    return times, low, high
+
+
+def segment_colours(segments):
+    """One colour per distinct segment text (``{text: colour}``), in order
+    of appearance; segments without text are grey."""
+    colours = {}
+    for seg in segments:
+        if seg.text not in colours:
+            k = sum(1 for t in colours if t)
+            colours[seg.text] = (SEGMENT_COLOURS[k % len(SEGMENT_COLOURS)]
+                                 if seg.text else NO_LABEL_COLOUR)
+    return colours
+
+
+def timeline_figure(segments, envelope=None, what="text"):
+    """A recording's timeline: its waveform, and one coloured span per
+    segment on the same time axis.
+
+    Arguments
+    ---------
+    segments : list of pengi_sb.inference.timeline.Segment
+        One file's timeline (:meth:`pengi_sb.inference.Pengi.timeline_file`).
+    envelope : tuple, optional
+        ``(times, low, high)`` of :func:`waveform_envelope`; without it the
+        figure shows the segments only.
+    what : str
+        What the segments' texts are (``caption``, ``sound events``,
+        ``labels``), for the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        With a waveform axis (when ``envelope`` is given) above the lane
+        of segments; the spans are also shaded on the waveform.
+    """
+    colours = segment_colours(segments)
+    end = max([s.end for s in segments] or [0.0])
+    if envelope is not None and len(envelope[0]):
+        end = max(end, float(envelope[0][-1]))
+        fig = Figure(figsize=(9, 3.8), layout="constrained")
+        ax_wave, ax = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
+        times, low, high = (t.numpy() for t in envelope)
+        ax_wave.fill_between(times, low, high, step="post", linewidth=0.4,
+                             color="0.3", edgecolor="0.3")
+        for seg in segments:
+            ax_wave.axvspan(seg.start, seg.end, color=colours[seg.text],
+                            alpha=0.15, linewidth=0)
+        ax_wave.set_ylabel("amplitude")
+        ax_wave.set_title(f"Timeline of {len(segments)} segments "
+                          f"({what}) over {end:.2f} s")
+    else:
+        fig = Figure(figsize=(9, 1.8), layout="constrained")
+        ax = fig.subplots()
+        ax.set_title(f"Timeline of {len(segments)} segments ({what})")
+    for seg in segments:
+        ax.barh(0, seg.end - seg.start, left=seg.start, height=0.8,
+                color=colours[seg.text], edgecolor="white", linewidth=0.8)
+        # about 110 characters of 7-point text fit across the lane
+        room = int(110 * (seg.end - seg.start) / max(end, 1e-9))
+        if room >= 6:
+            text = (seg.text if len(seg.text) <= room
+                    else seg.text[: room - 1] + "…")
+            ax.text((seg.start + seg.end) / 2, 0, text or "–",
+                    ha="center", va="center", fontsize=7, clip_on=True)
+    ax.set_ylim(-0.6, 0.6)
+    ax.set_yticks([])
+    ax.set_xlim(0.0, end or 1.0)
+    ax.set_xlabel("time (s)")
+    shown = [t for t in colours if t]
+    if 0 < len(shown) <= MAX_LEGEND:
+        from matplotlib.patches import Patch
+
+        handles = [Patch(color=colours[t], label=t if len(t) <= 40
+                         else t[:39] + "…") for t in shown]
+        fig.legend(handles=handles, loc="outside lower center",
+                   ncols=min(len(handles), 3), fontsize=7, frameon=False)
     return fig
