@@ -24,8 +24,8 @@ package and the recipes never load them).
 Modules: :mod:`~pengi_sb.app.launch` (arguments, offline settings,
 server), :mod:`~pengi_sb.app.ui` (the page), :mod:`~pengi_sb.app.actions`
 (what each button does, without Gradio), :mod:`~pengi_sb.app.views`
-(waveform, log-mel and label plots), :mod:`~pengi_sb.app.search` (folder
-embeddings cached on disk, text search).
+(waveform, log-mel, label and timeline plots), :mod:`~pengi_sb.app.search`
+(folder embeddings cached on disk, text search).
 
 Authors
  * pengi-sb developers 2026

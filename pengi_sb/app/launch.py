@@ -50,7 +50,8 @@ def build_parser(prog="python -m pengi_sb.app"):
 
     parser = argparse.ArgumentParser(
         prog=prog, description="Pengi in the browser: a local web page to "
-        "caption, question, classify, describe and search audio.")
+        "caption, question, classify and describe audio, see what is "
+        "heard when on a timeline, and search a folder.")
     _add_model_options(parser)
     group = parser.add_argument_group("server")
     group.add_argument("--host", default="127.0.0.1",

@@ -3,10 +3,11 @@
 Layout: the audio input (upload or microphone) with the plots of what the
 model hears, the generation options, a status line where every error
 appears, then one tab per task (caption, question, classify, describe, free
-prompt) and a tab searching a folder by text. Every button runs through
-:func:`_guarded`, so an error becomes a message in the status line, never a
-stack trace, and the page keeps working. Model calls are serialised by one
-lock (a loaded model serves one request at a time).
+prompt), a timeline tab (what is heard when: a table, a figure and .srt /
+.vtt / .csv downloads) and a tab searching a folder by text. Every button
+runs through :func:`_guarded`, so an error becomes a message in the status
+line, never a stack trace, and the page keeps working. Model calls are
+serialised by one lock (a loaded model serves one request at a time).
 
 Importing this module imports Gradio: only :mod:`pengi_sb.app.launch` does,
 after checking the ``app`` extra is installed.
@@ -16,6 +17,7 @@ Authors
 """
 
 import os
+import tempfile
 import threading
 
 import gradio as gr
@@ -138,9 +140,9 @@ def build_demo(pengi, index_folder=None, cache_dir=None, model_key="model",
             f"# {title}: audio + text prompt → text\n"
             f"Upload or record a clip, then caption it, ask about it, "
             f"classify it with your own labels, describe it or give a free "
-            f"prompt. The model hears {window_s:g} s windows at "
-            f"{pengi.sample_rate} Hz (longer clips: the windows are "
-            f"averaged; shorter ones: repeated).")
+            f"prompt, or see what is heard when on a timeline. The model "
+            f"hears {window_s:g} s windows at {pengi.sample_rate} Hz (longer "
+            f"clips: the windows are averaged; shorter ones: repeated).")
         with gr.Row():
             with gr.Column(scale=2):
                 audio = gr.Audio(sources=["upload", "microphone"],
@@ -224,6 +226,30 @@ def build_demo(pengi, index_folder=None, cache_dir=None, model_key="model",
                 beams = gr.Dataframe(headers=["beam", "text", "score"],
                                      label="All hypotheses",
                                      interactive=False)
+            with gr.Tab("Timeline", id="timeline"):
+                with gr.Row():
+                    tl_task = gr.Radio(
+                        list(actions.TIMELINE_TASKS), value="caption",
+                        label="What to find in each window",
+                        elem_id="timeline-task")
+                    # text, not gr.Number: an empty Number sends 0
+                    tl_hop = gr.Textbox(
+                        value="", label=f"Hop: seconds between windows "
+                        f"(empty: {window_s / 2:g}, half a window)",
+                        placeholder=f"{window_s / 2:g}",
+                        elem_id="timeline-hop")
+                tl_labels = gr.Textbox(
+                    label="Labels (classify: one per line, or separated by "
+                    "commas)", lines=3, placeholder="dog barking\nrain\n"
+                    "car horn", elem_id="timeline-labels")
+                tl_btn = gr.Button("Make the timeline", variant="primary",
+                                   elem_id="timeline-button")
+                tl_plot = gr.Plot(label="Timeline", format="png",
+                                  show_label=False, elem_id="timeline-plot")
+                tl_table = gr.Markdown(elem_id="timeline-table")
+                tl_files = gr.File(label="Download the timeline (.srt, "
+                                   ".vtt, .csv)", file_count="multiple",
+                                   interactive=False, elem_id="timeline-files")
             with gr.Tab("Search a folder", id="search"):
                 _search_tab(run, pengi, indexes, index_folder, cache_dir,
                             model_key, status)
@@ -235,7 +261,11 @@ def build_demo(pengi, index_folder=None, cache_dir=None, model_key="model",
                      [audio], [view, status], **PRIVATE)
         # results of the previous clip go when the clip changes
         results = [cap_out, qa_out, ranking, chart, generated, desc_out,
-                   gen_out, beams]
+                   gen_out, beams, tl_table, tl_plot, tl_files]
+        # timeline downloads: a folder per run under one temporary folder,
+        # removed when the page is collected or the process ends
+        downloads = tempfile.TemporaryDirectory(prefix="pengi-timeline-")
+        demo.timeline_downloads = downloads  # lives as long as the page
         audio.change(lambda: [None] * len(results), None, results,
                      queue=False, **PRIVATE)
         for event, fn, n, inputs, outs, task in (
@@ -257,6 +287,11 @@ def build_demo(pengi, index_folder=None, cache_dir=None, model_key="model",
             (gen_btn.click, lambda p, a, pr, *g: actions.generate(
                 p, a, pr, options(*g)), 2, [audio, prompt, *gen],
              [gen_out, beams], "generating"),
+            (tl_btn.click, lambda p, a, t, lab, hop, *g: actions.timeline(
+                p, a, t, lab, hop, options(*g),
+                tempfile.mkdtemp(dir=downloads.name)), 3,
+             [audio, tl_task, tl_labels, tl_hop, *gen],
+             [tl_table, tl_plot, tl_files], "making the timeline"),
         ):
             _on(event, run.guarded(fn, n, task), inputs, [*outs, status],
                 status, task)

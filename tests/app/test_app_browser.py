@@ -13,8 +13,9 @@ also writes the page's screenshot there (the README's picture).
 """
 
 import os
+import re
 import socket
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 import pytest
 
@@ -195,6 +196,42 @@ def test_search_a_folder_by_text(page, pengi, clip_folder, server_outbound):
             for i in range(3)] == best
     expect(page.locator("#index-summary")).to_contain_text("3 files indexed")
     expect(page.get_by_text(f"1. {best[0]}")).to_be_visible()
+    assert page.outside == []
+    assert server_outbound == []
+
+
+def test_timeline_tab(page, pengi, clip_folder, server_outbound):
+    """The timeline tab shows ``Pengi.timeline_file``'s segments as table
+    rows, the figure and the three downloads; classify without labels is a
+    message."""
+    from pengi_sb.inference.timeline_formats import from_srt
+
+    expect = sync_api.expect
+    clip = str(clip_folder / "beep.wav")
+    segments = pengi.timeline_file(clip, task="caption")
+
+    _upload(page, clip)
+    expect(_status(page)).to_contain_text("Audio loaded.")
+    page.get_by_role("tab", name="Timeline").click()
+    page.click("#timeline-button")
+    rows = page.locator("#timeline-table table tbody tr")
+    expect(rows).to_have_count(len(segments))
+    assert [rows.nth(i).locator("td").nth(3).inner_text()
+            for i in range(len(segments))] == [s.text or "–"
+                                                for s in segments]
+    expect(page.locator("#timeline-plot img")).to_be_visible()
+    files = page.locator("#timeline-files tbody tr")
+    expect(files).to_contain_text(  # Gradio shows "beep .srt"
+        [re.compile(rf"beep\s*\.{ext}") for ext in ("srt", "vtt", "csv")])
+    link = files.first.locator("a").first.get_attribute("href")
+    srt = page.request.get(urljoin(page.url, link)).text()
+    assert [(s.start, s.end, s.text) for s in from_srt(srt)] == [
+        (round(s.start, 3), round(s.end, 3), s.text) for s in segments]
+
+    page.locator("#timeline-task").get_by_text("classify").click()
+    page.click("#timeline-button")
+    expect(_status(page)).to_contain_text(
+        "Error while making the timeline: Give at least two labels")
     assert page.outside == []
     assert server_outbound == []
 
