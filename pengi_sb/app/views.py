@@ -249,6 +249,11 @@ def waveform_envelope(blocks, sample_rate, seconds, points=2000):
     return times, low, high
 
 
+def _count(segments):
+    """``"1 segment"``, ``"4 segments"``."""
+    return f"{len(segments)} segment{'' if len(segments) == 1 else 's'}"
+
+
 def segment_colours(segments):
     """One colour per distinct segment text (``{text: colour}``), in order
     of appearance; segments without text are grey."""
@@ -295,12 +300,12 @@ def timeline_figure(segments, envelope=None, what="text"):
             ax_wave.axvspan(seg.start, seg.end, color=colours[seg.text],
                             alpha=0.15, linewidth=0)
         ax_wave.set_ylabel("amplitude")
-        ax_wave.set_title(f"Timeline of {len(segments)} segments "
+        ax_wave.set_title(f"Timeline of {_count(segments)} "
                           f"({what}) over {end:.2f} s")
     else:
         fig = Figure(figsize=(9, 1.8), layout="constrained")
         ax = fig.subplots()
-        ax.set_title(f"Timeline of {len(segments)} segments ({what})")
+        ax.set_title(f"Timeline of {_count(segments)} ({what})")
     for seg in segments:
         ax.barh(0, seg.end - seg.start, left=seg.start, height=0.8,
                 color=colours[seg.text], edgecolor="white", linewidth=0.8)
