@@ -32,8 +32,10 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 WAIT_MS = 30000  # a loaded 2-core machine answers slowly
 LABELS = ["dog barking", "rain", "car horn"]
 
+# under CI=true a missing chromium fails these tests instead of skipping them
 pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM),
+    not os.path.exists(CHROMIUM)
+    and os.environ.get("CI", "").lower() != "true",
     reason="no /usr/bin/chromium: bash scripts/setup_app.sh installs it")
 
 
