@@ -147,4 +147,5 @@ def test_recipe_refuses_augment_with_shards():
     spec.loader.exec_module(pretrain)
     with pytest.raises(ValueError, match="not on train_shards"):
         pretrain.train_data({"train_shards": "shards", "augment":
-                             PitchShift()}, dataset=None, weights=None)
+                             PitchShift()}, dataset=None, weights=None,
+                            brain=None)
