@@ -46,13 +46,13 @@ def build_parser(prog="python -m pengi_sb.app"):
     """The app's command-line arguments: the model options of every
     ``pengi-sb`` subcommand (``--source``, ``--savedir``, ``--device``,
     ``--precision``, ``--window-mode``) and the server's."""
-    from pengi_sb.inference.cli import _add_model_options
+    from pengi_sb.inference.loading import add_model_options
 
     parser = argparse.ArgumentParser(
         prog=prog, description="Pengi in the browser: a local web page to "
         "caption, question, classify and describe audio, see what is "
         "heard when on a timeline, and search a folder.")
-    _add_model_options(parser)
+    add_model_options(parser)
     group = parser.add_argument_group("server")
     group.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default: 127.0.0.1, this "
@@ -171,7 +171,7 @@ def main(argv=None, prog="python -m pengi_sb.app"):
     if args.index and not os.path.isdir(args.index):
         parser.error(f"--index {args.index} is not a folder: give a folder "
                      "of audio files")
-    from pengi_sb.inference.cli import UsageError, load_model
+    from pengi_sb.inference.loading import UsageError, load_model
 
     try:
         pengi = load_model(args)

@@ -8,7 +8,7 @@ import pytest
 from audio_fixtures import write_clip
 from model_fixtures import tiny_pretrained_folder
 
-from pengi_sb.inference import Pengi, cli
+from pengi_sb.inference import Pengi, cli, loading
 
 GEN = ["--max-len", "3", "--beam-size", "2"]
 
@@ -248,11 +248,11 @@ def test_help_shows_an_example_and_only_its_options(name, capsys):
 
 
 def test_device_auto():
-    assert cli.resolve_device("cuda:1") == "cuda:1"
+    assert loading.resolve_device("cuda:1") == "cuda:1"
     import torch
 
-    want = "cuda" if torch.cuda.is_available() else cli.resolve_device("auto")
-    assert cli.resolve_device("auto") == want
+    want = "cuda" if torch.cuda.is_available() else loading.resolve_device("auto")
+    assert loading.resolve_device("auto") == want
 
 
 def test_serve_hands_every_argument_to_the_app(monkeypatch):
