@@ -62,6 +62,34 @@ class AudioError(ValueError):
     """An audio file or tensor that cannot be used; the message names it."""
 
 
+def open_audio(path):
+    """Opens ``path`` for reading (whole or in blocks), or raises a clear
+    :class:`AudioError` naming it (missing, empty, not decodable).
+
+    Arguments
+    ---------
+    path : str
+        Any format libsndfile reads.
+
+    Returns
+    -------
+    soundfile.SoundFile
+        Open for reading (close it, or use it in a ``with`` block).
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise AudioError(f"audio file {path} does not exist")
+    if os.path.getsize(path) == 0:
+        raise AudioError(f"audio file {path} is empty (0 bytes)")
+    try:
+        return soundfile.SoundFile(path)
+    except (RuntimeError, soundfile.LibsndfileError) as err:
+        raise AudioError(
+            f"audio file {path} cannot be decoded ({err}); it is corrupt or "
+            "not audio: convert it to wav/flac"
+        ) from None
+
+
 def load_audio(path, sample_rate, max_seconds=3600.0, start=None, stop=None):
     """Reads ``path`` -> mono float32 ``[T]`` at ``sample_rate``.
 
@@ -82,32 +110,24 @@ def load_audio(path, sample_rate, max_seconds=3600.0, start=None, stop=None):
     AudioError
         Missing, empty, unreadable, too long, or non-finite audio.
     """
-    if not os.path.isfile(path):
-        raise AudioError(f"audio file {path} does not exist")
-    if os.path.getsize(path) == 0:
-        raise AudioError(f"audio file {path} is empty (0 bytes)")
-    try:
-        info = soundfile.info(path)
-    except (RuntimeError, soundfile.LibsndfileError) as err:
-        raise AudioError(
-            f"audio file {path} cannot be decoded ({err}); it is corrupt or "
-            "not audio: convert it to wav/flac"
-        ) from None
-    seconds = info.frames / max(info.samplerate, 1)
-    if seconds > max_seconds:
-        raise AudioError(
-            f"audio file {path} lasts {seconds:.0f} s, more than "
-            f"max_seconds={max_seconds:.0f}: split it into shorter files or "
-            "raise max_seconds"
-        )
-    first = int((start or 0.0) * info.samplerate)
-    last = int(stop * info.samplerate) if stop is not None else -1
-    try:
-        data, rate = soundfile.read(path, start=first, stop=last if last >= 0
-                                    else None, dtype="float32",
-                                    always_2d=True)
-    except (RuntimeError, soundfile.LibsndfileError) as err:
-        raise AudioError(f"audio file {path} cannot be read: {err}") from None
+    with open_audio(path) as f:
+        rate = f.samplerate
+        seconds = f.frames / max(rate, 1)
+        if seconds > max_seconds:
+            raise AudioError(
+                f"audio file {path} lasts {seconds:.0f} s, more than "
+                f"max_seconds={max_seconds:.0f}: split it into shorter files "
+                "or raise max_seconds"
+            )
+        first = min(int((start or 0.0) * rate), f.frames)
+        last = int(stop * rate) if stop is not None else f.frames
+        try:
+            f.seek(first)
+            data = f.read(max(0, min(last, f.frames) - first),
+                          dtype="float32", always_2d=True)
+        except (RuntimeError, soundfile.LibsndfileError) as err:
+            raise AudioError(
+                f"audio file {path} cannot be read: {err}") from None
     if data.shape[0] == 0:
         raise AudioError(f"audio file {path} holds no samples"
                          + (f" in [{start}, {stop}] s" if start or stop else ""))

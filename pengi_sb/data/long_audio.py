@@ -34,7 +34,6 @@ Authors
 """
 
 import math
-import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,7 +42,7 @@ import torch
 import torchaudio
 from speechbrain.utils.logger import get_logger
 
-from pengi_sb.data.audio import AudioError, tile_to_length
+from pengi_sb.data.audio import AudioError, open_audio, tile_to_length
 
 logger = get_logger(__name__)
 
@@ -140,33 +139,6 @@ class BlockResampler:
     def flush(self):
         """Ends the stream; returns the remaining output ``[m]``."""
         return self.push(torch.zeros(0), last=True)
-
-
-def open_audio(path):
-    """Opens ``path`` for block reading, or raises a clear :class:`AudioError`.
-
-    Arguments
-    ---------
-    path : str
-        Any format libsndfile reads.
-
-    Returns
-    -------
-    soundfile.SoundFile
-        Open for reading (close it, or use it in a ``with`` block).
-    """
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise AudioError(f"audio file {path} does not exist")
-    if os.path.getsize(path) == 0:
-        raise AudioError(f"audio file {path} is empty (0 bytes)")
-    try:
-        return soundfile.SoundFile(path)
-    except (RuntimeError, soundfile.LibsndfileError) as err:
-        raise AudioError(
-            f"audio file {path} cannot be decoded ({err}); it is corrupt or "
-            "not audio: convert it to wav/flac"
-        ) from None
 
 
 def audio_seconds(path):
