@@ -6,6 +6,11 @@ scheduler step counts and the stage statistics.
 
 Usage: the recipe's own command line (``python run_pretrain.py
 hparams.yaml --key value ...``), also under ``torchrun``.
+
+With ``PENGI_TEST_HOLD_AFTER_STEP=N`` in the environment, the run stops
+still (sleeps) right after the first intra-epoch checkpoint saved at or
+after optimizer step N, so that a test can kill it there: without the
+hold, a fast machine finishes before the test's kill lands.
 """
 
 import hashlib
@@ -13,6 +18,7 @@ import importlib.util
 import json
 import os
 import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -36,7 +42,27 @@ def buffer_hash(module):
     return digest.hexdigest()
 
 
+def hold_after_checkpoint(brain_class, min_optimizer_step):
+    """Makes ``brain_class`` sleep after saving an intra-epoch checkpoint
+    at ``min_optimizer_step`` or later (until it is killed)."""
+    save = brain_class._save_intra_epoch_ckpt
+
+    def save_then_hold(self):
+        save(self)
+        if self.optimizer_step >= min_optimizer_step:
+            print(f"holding after optimizer step {self.optimizer_step}",
+                  file=sys.stderr, flush=True)
+            while True:
+                time.sleep(60)
+
+    brain_class._save_intra_epoch_ckpt = save_then_hold
+
+
 def main():
+    hold = os.environ.get("PENGI_TEST_HOLD_AFTER_STEP")
+    if hold:
+        from pengi_sb.training.brain import PengiBrain
+        hold_after_checkpoint(PengiBrain, int(hold))
     spec = importlib.util.spec_from_file_location(
         "pretrain_train", os.path.join(ROOT, "recipes", "Pretrain",
                                        "train.py"))

@@ -275,17 +275,19 @@ def test_resume_after_kill_continues_from_checkpoint(tmp_path):
     assert reference["optimizer_step"] == 24  # 2 epochs x 12 batches
 
     out = tmp_path / "killed"
+    # the run holds still after its first checkpoint at step >= 13, so the
+    # kill always lands mid-epoch 2 (never after the run has finished)
     proc = subprocess.Popen(
         [sys.executable, RUNNER, *_tiny_args(tmp_path, out, extra)],
-        env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        text=True)
+        env=dict(_env(), PENGI_TEST_HOLD_AFTER_STEP="13"),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 180
     try:
         while not _complete_intra_checkpoints(out / "save", 13):
             assert proc.poll() is None, "finished before the kill: " + \
                 proc.stderr.read()[-3000:]
             assert time.time() < deadline, "no intra-epoch checkpoint"
-            time.sleep(0.005)
+            time.sleep(0.05)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         proc.kill()
