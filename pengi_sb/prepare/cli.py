@@ -17,6 +17,35 @@ too) and kept as strings otherwise. A ``--key`` with no value means
 ``True``. Keys the prepare function does not accept are refused with the
 list of those it does.
 
+Missing audio
+-------------
+A release as users have it is rarely perfect: a row names a file the
+archive spells differently, a clip was never in the zip, a video was taken
+down. An item whose audio file does not exist is left out, never the
+whole dataset: it is counted, the first few are named in the log, and every
+left-out item (and why: ``missing`` or ``unreadable``) is listed in
+``<save_folder>/prepare_report.json`` (:data:`REPORT_FILE`), written next
+to the manifests by every run that prepares. The preparation fails only
+when, in some split, the share of listed items whose audio is missing is
+above ``max_missing_fraction`` (:data:`MAX_MISSING_FRACTION`, 0.05 unless
+the prepare function is told otherwise): a few bad rows are expected in a
+real release, a larger share means an archive was not unpacked (or was
+unpacked elsewhere), and manifests built from it would silently measure
+something else. The error (:class:`MissingAudioError`) names the dataset,
+the share, the threshold, the report and how to change the threshold; 0
+restores the strict behaviour (any missing file fails), 1 never fails on
+the share (a split left empty always does). Sets whose clips disappear for
+good (YouTube-sourced ones) pass ``missing="skip"``, a threshold of 1.
+Prepare functions take the option as ``max_missing_fraction``, so it is
+set like their other options: ``--max_missing_fraction 0.2`` on the
+script's command line, ``max_missing_fraction: 0.2`` under ``prepare:``
+in a recipe yaml.
+
+A name that the metadata spells differently from the archive (HTML
+entities, ``.`` for ``_``...) is resolved by
+:meth:`ManifestBuilder.audio_path` (see :mod:`pengi_sb.prepare.names`);
+the names matched that way are logged and listed in the report too.
+
 Example
 -------
 >>> def prepare(data_folder, save_folder, skip_prep=False, fold=1):
@@ -36,6 +65,7 @@ import ast
 import inspect
 import json
 import logging
+import math
 import os
 
 from speechbrain.utils.logger import get_logger
@@ -49,10 +79,15 @@ from pengi_sb.prepare.layout import (
     relative_to_root,
     save_prepared,
 )
+from pengi_sb.prepare.names import FileNameMatcher
 
 __all__ = [
     "LABELS_FILE",
+    "MAX_MISSING_FRACTION",
     "ManifestBuilder",
+    "MissingAudioError",
+    "REPORT_FILE",
+    "missing_threshold",
     "parse_options",
     "parse_value",
     "readable",
@@ -63,6 +98,65 @@ __all__ = [
 logger = get_logger(__name__)
 
 LABELS_FILE = "labels.json"
+REPORT_FILE = "prepare_report.json"
+
+# Share of a split's listed items whose audio may be missing before the
+# preparation fails. Complete releases have none; the known bad rows of
+# real ones are well under 1 % (Clotho-AQA: 2 of ~2,000 files); one
+# audio archive of a multi-archive release left out is 10-20 % (TUT 2017
+# development: 1 of 10 zips; FSD50K dev: 1 of 6), well over it.
+MAX_MISSING_FRACTION = 0.05
+
+# How many skipped or variant-matched names the log shows (the report
+# lists them all).
+_SHOWN = 5
+
+
+class MissingAudioError(LayoutError):
+    """Too much of the audio the metadata lists is missing (see
+    ``max_missing_fraction``)."""
+
+
+def missing_threshold(max_missing_fraction=None, missing=None):
+    """The share of missing audio a split may have.
+
+    Arguments
+    ---------
+    max_missing_fraction : float, optional
+        The threshold, between 0 and 1 (wins when given).
+    missing : str, optional
+        The older spelling: ``"error"`` (0) or ``"skip"`` (1, sets whose
+        clips disappear for good). Neither: :data:`MAX_MISSING_FRACTION`.
+
+    Returns
+    -------
+    float
+
+    Example
+    -------
+    >>> missing_threshold(), missing_threshold(0), missing_threshold(missing="skip")
+    (0.05, 0.0, 1.0)
+    >>> missing_threshold(5)
+    Traceback (most recent call last):
+     ...
+    ValueError: max_missing_fraction must be a number from 0 to 1 (a share of the listed items, 0.05 = 5 %), got 5
+    """
+    if max_missing_fraction is None:
+        if missing is None:
+            return MAX_MISSING_FRACTION
+        if missing not in ("error", "skip"):
+            raise ValueError(
+                f"missing must be 'error' or 'skip', got '{missing}'"
+            )
+        return 0.0 if missing == "error" else 1.0
+    value = max_missing_fraction
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+            not 0 <= value <= 1:
+        raise ValueError(
+            "max_missing_fraction must be a number from 0 to 1 (a share of "
+            f"the listed items, 0.05 = 5 %), got {value!r}"
+        )
+    return float(value)
 
 _WORDS = {"true": True, "false": False, "none": None, "null": None}
 
@@ -229,7 +323,10 @@ class ManifestBuilder:
     """Collects the items of one prepare run, split by split.
 
     Every item gets the audio path in ``{data_root}/...`` form, its
-    duration (read from the file header), ``split`` and ``dataset``.
+    duration (read from the file header), ``split`` and ``dataset``. An
+    item whose audio is missing or unreadable is left out and recorded
+    (:attr:`skipped_items`); :meth:`check_missing` says whether the share
+    missing is within ``max_missing_fraction``.
 
     Arguments
     ---------
@@ -237,11 +334,12 @@ class ManifestBuilder:
         The dataset folder (replaced by ``{data_root}`` in paths).
     dataset : str
         The dataset's name, written in every item.
-    missing : str
-        What a listed audio file that does not exist means: ``"error"``
-        (a complete release: raise :class:`LayoutError` naming it) or
-        ``"skip"`` (YouTube-sourced sets where some clips could not be
-        downloaded: leave the item out and count it).
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing (see
+        :func:`missing_threshold`; default :data:`MAX_MISSING_FRACTION`).
+    missing : str, optional
+        The older spelling of the threshold: ``"error"`` (0) or ``"skip"``
+        (1).
 
     Example
     -------
@@ -251,26 +349,97 @@ class ManifestBuilder:
     False
     >>> builder.skipped
     {'missing': 1}
+    >>> builder.skipped_items[0]["reason"], builder.missing_shares()
+    ('missing', {'test': (1, 1)})
     """
 
-    def __init__(self, data_folder, dataset, missing="error"):
-        if missing not in ("error", "skip"):
-            raise ValueError(
-                f"missing must be 'error' or 'skip', got '{missing}'"
-            )
+    def __init__(self, data_folder, dataset, max_missing_fraction=None,
+                 missing=None):
         self.data_folder = data_folder
         self.dataset = dataset
-        self.missing = missing
+        self.max_missing_fraction = missing_threshold(
+            max_missing_fraction, missing)
         self.splits = {}
         self.skipped = {}
+        self.skipped_items = []
+        self.listed = {}
+        self.variants = []
+        self._matchers = {}
+        self._loose = {}
+        self._matched = set()
         self._durations = {}
 
-    def _skip(self, reason, path):
+    def _skip(self, reason, split, item_id, path, detail=None):
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
-        if reason == "unreadable" or self.skipped[reason] <= 5:
+        entry = {"split": split, "id": item_id, "path": path,
+                 "reason": reason}
+        if detail:
+            entry["detail"] = detail
+        self.skipped_items.append(entry)
+        if reason == "unreadable" or self.skipped[reason] <= _SHOWN:
             logger.warning(
-                "%s: skipping %s audio %s", self.dataset, reason, path
+                "%s: skipping %s audio %s%s", self.dataset, reason, path,
+                f" ({detail})" if detail else "",
             )
+
+    def audio_path(self, folder, name, fold_case=False):
+        """The audio file that the metadata's ``name`` means in ``folder``.
+
+        The exact ``folder/name`` when it exists; otherwise the one file
+        whose name differs only in spelling (HTML entities, ``.`` for
+        ``_``, Unicode form, and letter case with ``fold_case``: see
+        :class:`~pengi_sb.prepare.names.FileNameMatcher`), logged and
+        recorded in :attr:`variants`; otherwise ``folder/name``, which
+        :meth:`add` then records as missing (naming the candidates when
+        several files match loosely).
+
+        Arguments
+        ---------
+        folder : str
+            The folder the metadata's names are relative to.
+        name : str
+            The file name as the metadata writes it.
+        fold_case : bool
+            Also match names that differ in letter case (never for names
+            built from case-sensitive IDs such as YouTube's).
+
+        Returns
+        -------
+        str
+
+        Example
+        -------
+        >>> import os, tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> open(os.path.join(folder, "souffle_me.tallique.wav"), "w").close()
+        >>> builder = ManifestBuilder(folder, "demo")
+        >>> os.path.basename(builder.audio_path(folder, "souffle_me_tallique.wav"))
+        'souffle_me.tallique.wav'
+        >>> builder.variants[0]["listed"], builder.variants[0]["found"]
+        ('souffle_me_tallique.wav', 'souffle_me.tallique.wav')
+        """
+        key = (folder, bool(fold_case))
+        matcher = self._matchers.get(key)
+        if matcher is None:
+            matcher = self._matchers[key] = FileNameMatcher(folder, fold_case)
+        found = matcher.find(name)
+        exact = os.path.join(folder, name)
+        if found is None:
+            loose = matcher.candidates(name)
+            if loose:
+                self._loose[exact] = (
+                    f"{len(loose)} files match its name only loosely "
+                    f"({', '.join(loose)}): none is taken")
+            return exact
+        if found != exact and (folder, name) not in self._matched:
+            self._matched.add((folder, name))
+            self.variants.append({"folder": folder, "listed": name,
+                                  "found": os.path.basename(found)})
+            if len(self.variants) <= _SHOWN:
+                logger.info(
+                    "%s: '%s' is listed, the release has '%s': used",
+                    self.dataset, name, os.path.basename(found))
+        return found
 
     def add(self, split, item_id, path, task, labels=None, **fields):
         """Adds one item; returns False when its audio was skipped.
@@ -301,25 +470,21 @@ class ManifestBuilder:
                 f"'{split}' (second file: {path}); the metadata lists the "
                 "same clip twice"
             )
+        self.listed[split] = self.listed.get(split, 0) + 1
         if not os.path.isfile(path):
-            if self.missing == "error":
-                raise LayoutError(
-                    f"{self.dataset}: audio file {path} listed in the "
-                    "metadata does not exist; unpack the complete release "
-                    "into the data folder"
-                )
-            self._skip("missing", path)
+            self._skip("missing", split, item_id, path,
+                       self._loose.get(path))
             return False
         duration = self._durations.get(path)
         if duration is None:
             try:
                 duration = audio_duration(path)
             except Exception as err:  # libsndfile raises several types
-                self._skip("unreadable", f"{path} ({err})")
+                self._skip("unreadable", split, item_id, path, str(err))
                 return False
             self._durations[path] = duration
         if duration <= 0:
-            self._skip("unreadable", f"{path} (empty)")
+            self._skip("unreadable", split, item_id, path, "empty")
             return False
         items[item_id] = make_item(
             relative_to_root(path, self.data_folder), duration, task,
@@ -335,16 +500,111 @@ class ManifestBuilder:
                 f"{self.dataset}: item id '{item_id}' appears twice in "
                 f"split '{split}'"
             )
+        self.listed[split] = self.listed.get(split, 0) + 1
         items[item_id] = item
 
-    def report(self):
-        """Logs how many items each split has and what was skipped."""
+    def missing_shares(self):
+        """``{split: (items whose audio is missing, items listed)}``."""
+        missing = {}
+        for entry in self.skipped_items:
+            if entry["reason"] == "missing":
+                missing[entry["split"]] = missing.get(entry["split"], 0) + 1
+        return {s: (missing.get(s, 0), n) for s, n in self.listed.items()}
+
+    def over_threshold(self):
+        """``{split: share}`` of the splits whose missing share is above
+        ``max_missing_fraction``."""
+        return {s: m / n for s, (m, n) in self.missing_shares().items()
+                if n and m / n > self.max_missing_fraction}
+
+    def summary(self):
+        """What was left out and matched, as written to the report file."""
+        shares = self.missing_shares()
+        return {
+            "dataset": self.dataset,
+            "data_folder": os.path.abspath(self.data_folder),
+            "max_missing_fraction": self.max_missing_fraction,
+            "splits": {
+                s: {"listed": n, "kept": len(self.splits.get(s, {})),
+                    "missing": m, "missing_fraction": m / n if n else 0.0}
+                for s, (m, n) in shares.items()
+            },
+            "skipped": self.skipped_items,
+            "matched_by_variant": self.variants,
+        }
+
+    def write_summary(self, path):
+        """Writes :meth:`summary` as JSON to ``path``; returns ``path``."""
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(self.summary(), f, indent=1, ensure_ascii=False)
+        return path
+
+    def check_missing(self, report_path=None, download_hint=None):
+        """Raises :class:`MissingAudioError` when a split's share of
+        missing audio is above ``max_missing_fraction``.
+
+        Arguments
+        ---------
+        report_path : str, optional
+            The report file listing the missing items (named in the
+            message).
+        download_hint : str, optional
+            Where the complete release is (named in the message).
+        """
+        over = self.over_threshold()
+        if not over:
+            return
+        shares = self.missing_shares()
+        parts = ", ".join(
+            f"'{s}' {shares[s][0]} of {shares[s][1]} ({share:.1%})"
+            for s, share in over.items()
+        )
+        examples = [e["path"] for e in self.skipped_items
+                    if e["reason"] == "missing"][:3]
+        needed = min(1.0, math.ceil(max(over.values()) * 100) / 100)
+        where = f" ({download_hint})" if download_hint else ""
+        listed = (f"Every missing item is listed in {report_path}. "
+                  if report_path else "")
+        raise MissingAudioError(
+            f"{self.dataset}: the audio of too many listed items is missing "
+            f"in '{self.data_folder}': split(s) {parts}, above "
+            f"max_missing_fraction={self.max_missing_fraction:g} "
+            f"({self.max_missing_fraction:.0%}); e.g. {examples}. {listed}"
+            "So large a share usually means an audio archive was not "
+            f"unpacked there, or was unpacked elsewhere: unpack the complete "
+            f"release{where}. If these files are known to be absent, raise "
+            f"the threshold, e.g. max_missing_fraction={needed:g} "
+            f"('--max_missing_fraction {needed:g}' on the prepare script's "
+            f"command line, 'max_missing_fraction: {needed:g}' under "
+            "'prepare:' in the recipe yaml; 0 refuses any missing file, 1 "
+            "never fails on the share)"
+        )
+
+    def report(self, report_path=None):
+        """Logs how many items each split has, what was left out and what
+        was matched by a variant of its name."""
         for split, items in self.splits.items():
             logger.info("%s %s: %d items", self.dataset, split, len(items))
+        where = f"; all are listed in {report_path}" if report_path else ""
         for reason, count in self.skipped.items():
+            names = [os.path.basename(e["path"]) for e in self.skipped_items
+                     if e["reason"] == reason]
+            shown = sorted(set(names))
             logger.warning(
-                "%s: %d audio file(s) %s and left out", self.dataset, count,
-                reason,
+                "%s: %d item(s) left out, their audio %s (%d file(s): "
+                "%s%s)%s", self.dataset, count, reason, len(shown),
+                ", ".join(shown[:_SHOWN]),
+                ", ..." if len(shown) > _SHOWN else "", where,
+            )
+        if self.variants:
+            logger.info(
+                "%s: %d file name(s) listed in the metadata differ from the "
+                "release's and were matched by their normalised form "
+                "(%s%s)%s", self.dataset, len(self.variants),
+                ", ".join(f"'{v['listed']}' -> '{v['found']}'"
+                          for v in self.variants[:_SHOWN]),
+                ", ..." if len(self.variants) > _SHOWN else "", where,
             )
 
 
@@ -383,12 +643,15 @@ def run_preparation(
     download_hint,
     options=None,
     skip_prep=False,
-    missing="error",
+    max_missing_fraction=None,
+    missing=None,
 ):
     """The common flow of every prepare function.
 
     ``skip_prep`` -> layout check -> skip when the same preparation was done
-    -> ``build`` -> ``<save_folder>/<split>.json`` for every split and
+    -> ``build`` -> ``<save_folder>/prepare_report.json`` (items left out,
+    names matched by a variant) -> the missing-audio check ->
+    ``<save_folder>/<split>.json`` for every split and
     ``<save_folder>/labels.json`` (the class labels the close-ended task
     ranks).
 
@@ -413,15 +676,28 @@ def run_preparation(
         The prepare options; a change re-runs the preparation.
     skip_prep : bool
         Do nothing but return the manifest paths.
-    missing : str
-        ``"error"`` or ``"skip"``: see :class:`ManifestBuilder`.
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default :data:`MAX_MISSING_FRACTION`; see the
+        module docstring). Not one of the recorded ``options``: it changes
+        whether a run fails, never the manifests.
+    missing : str, optional
+        The older spelling: ``"skip"`` (threshold 1: sets whose clips
+        disappear for good) or ``"error"`` (0).
 
     Returns
     -------
     dict
         ``{split: manifest path}``.
+
+    Raises
+    ------
+    MissingAudioError
+        A split's share of missing audio is above the threshold (the
+        report file is written first).
     """
     paths = {s: os.path.join(save_folder, f"{s}.json") for s in split_names}
+    threshold = missing_threshold(max_missing_fraction, missing)
     if skip_prep:
         return paths
     check_layout(data_folder, required, dataset, download_hint)
@@ -440,11 +716,15 @@ def run_preparation(
         )
         return paths
     logger.info("%s: preparing manifests from %s", dataset, data_folder)
-    builder = ManifestBuilder(data_folder, dataset, missing=missing)
+    builder = ManifestBuilder(data_folder, dataset, threshold)
     labels = list(build(builder))
+    report_path = None
+    if builder.listed:  # a folder that lists nothing leaves nothing behind
+        report_path = builder.write_summary(
+            os.path.join(save_folder, REPORT_FILE))
+    builder.report(report_path)
+    builder.check_missing(report_path, download_hint)
     _check_result(dataset, builder, split_names, labels)
-    builder.report()
-    os.makedirs(save_folder, exist_ok=True)
     with open(labels_path, "w", encoding="utf-8") as f:
         json.dump(labels, f, indent=1, ensure_ascii=False)
     save_prepared(
