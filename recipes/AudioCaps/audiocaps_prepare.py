@@ -2,24 +2,47 @@
 
 AudioCaps releases captions only (https://github.com/cdjkim/audiocaps,
 ``dataset/{train,val,test}.csv``, columns ``audiocap_id, youtube_id,
-start_time, caption``); the 10 s clips must be fetched from YouTube. This
-script reads the layout written by the ``audiocaps-download`` package
-(https://github.com/MorenoLaQuatra/audiocaps-download,
-``Downloader(root_path=data_folder).download(format="wav")``), with the
-caption CSVs of the official repository copied beside the audio::
+start_time, caption``); the 10 s clips must be fetched from YouTube. The
+folder given as ``data_folder`` may hold any of these layouts, detected
+from their marker files (the first present is used)::
 
-    <data_folder>/dataset/train.csv    (from github.com/cdjkim/audiocaps)
-    <data_folder>/dataset/val.csv
-    <data_folder>/dataset/test.csv
-    <data_folder>/train/<audiocap_id>.wav
-    <data_folder>/val/<audiocap_id>.wav
-    <data_folder>/test/<audiocap_id>.wav
+    1. audiocaps-download audio + the official caption CSVs
+       <data_folder>/dataset/{train,val,test}.csv  (cdjkim/audiocaps)
+       <data_folder>/{train,val,test}/<audiocap_id>.wav
 
-That downloader names each file by the ``audiocap_id`` of its CSV row, so
-a val/test clip (5 rows) is stored up to 5 times; any one copy is used.
-Rows whose audio is missing (videos taken down) are skipped and counted in
-the log. Other layouts (for example files named ``<youtube_id>.wav``) are
-refused with an error saying what was expected.
+    2. audiocaps-download alone
+       (https://github.com/MorenoLaQuatra/audiocaps-download,
+       ``Downloader(root_path=data_folder).download(format="wav")``)
+       <data_folder>/{train,val,test}.csv  (written by the downloader)
+       <data_folder>/{train,val,test}/<audiocap_id>.wav
+
+    3. aac-datasets (https://github.com/Labbeti/aac-datasets,
+       ``aac-datasets-download --root R audiocaps --subsets train val
+       test``)
+       R/AUDIOCAPS/csv_files_v1/{train,val,test}.csv
+       R/AUDIOCAPS/audio_32000Hz/{train,val,test}/<youtube_id>_<start>.flac
+
+    4. aac-datasets, older releases: the CSVs in R/AUDIOCAPS/ itself
+       R/AUDIOCAPS/{train,val,test}.csv
+       R/AUDIOCAPS/audio_32000Hz/{train,val,test}/<youtube_id>_<start>.flac
+
+For layouts 3 and 4 ``data_folder`` may be ``R`` or ``R/AUDIOCAPS``.
+
+audiocaps-download names each file by the ``audiocap_id`` of its CSV
+row, so a val/test clip (5 rows) is stored up to 5 times (any copy is
+used); aac-datasets stores each clip once as
+``<youtube_id>_<start_time>.<ext>``. Either naming is accepted in every
+layout (the one matching the files of a split is used); audio named
+otherwise is refused with an error. ``audio_ext`` (default: found in the
+folder) is the extension of the audio files, ``sample_rate`` picks the
+``audio_<rate>Hz`` folder of an aac-datasets tree holding several.
+
+audiocaps-download 1.1 rewrites ``{train,val,test}.csv`` keeping only the
+rows whose own file it downloaded: a val/test clip whose 5 copies were
+not all fetched then has fewer references than in the official CSVs.
+Copy the official CSVs into ``dataset/`` (layout 1, preferred when
+present) to keep all 5. Rows whose audio is missing (videos taken down)
+are skipped and counted in the log.
 
 Task ``captioning`` ("generate audio caption" -> ``{caption}``):
 
@@ -27,16 +50,21 @@ Task ``captioning`` ("generate audio caption" -> ``{caption}``):
 - ``valid`` and ``test``: one item per clip (ID ``<youtube_id>_<start>``),
   target = first caption, ``references`` = all (5) captions, for SPIDEr.
 
+The manifests are the same whichever layout holds the same clips (only
+the ``wav`` paths differ).
+
 Authors
  * pengi-sb developers 2026
 """
 
+import functools
 import glob
 import os
 
 from speechbrain.utils.logger import get_logger
 
 from pengi_sb.prepare.layout import LayoutError
+from pengi_sb.prepare.layout_detect import KnownLayout, detect_layout
 from pengi_sb.prepare.cli import run_preparation, run_prepare_cli
 from pengi_sb.prepare.speech_text import add_captions, read_csv_rows
 
@@ -48,8 +76,54 @@ DOWNLOAD = (
     "pip install audiocaps-download, then Downloader(root_path=data_folder)"
     ".download(format='wav')"
 )
+AAC_DOWNLOAD = ("pip install aac-datasets; aac-datasets-download --root R "
+                "audiocaps --subsets train val test")
 SPLITS = {"train": "train", "valid": "val", "test": "test"}
 COLUMNS = ("audiocap_id", "youtube_id", "start_time", "caption")
+AUDIO_EXTS = ("wav", "flac", "ogg", "mp3", "m4a", "opus")
+
+
+def known_layouts(sample_rate=None):
+    """The AudioCaps layouts this script reads, in the order tried.
+
+    Arguments
+    ---------
+    sample_rate : int, optional
+        The rate of the aac-datasets ``audio_<rate>Hz`` folder (default:
+        any, there must be one).
+
+    Returns
+    -------
+    list of KnownLayout
+    """
+    names = list(SPLITS.values())
+    rate = "*" if sample_rate is None else int(sample_rate)
+    aac_audio = f"audio_{rate}Hz/{{name}}"
+    return [
+        KnownLayout(
+            "audiocaps-download audio with the official CSVs in dataset/",
+            [f"dataset/{n}.csv" for n in names] + names, DOWNLOAD,
+            paths={"csv": "dataset/{name}.csv", "audio": "{name}"}),
+        KnownLayout(
+            "audiocaps-download (its own CSVs)",
+            [f"{n}.csv" for n in names] + names,
+            "pip install audiocaps-download; python -c \"from "
+            "audiocaps_download import Downloader; Downloader(root_path="
+            "'AudioCaps').download(format='wav')\"",
+            paths={"csv": "{name}.csv", "audio": "{name}"}),
+        KnownLayout(
+            "aac-datasets",
+            [f"csv_files_v1/{n}.csv" for n in names]
+            + [aac_audio.format(name=n) for n in names],
+            AAC_DOWNLOAD, subfolder="AUDIOCAPS",
+            paths={"csv": "csv_files_v1/{name}.csv", "audio": aac_audio}),
+        KnownLayout(
+            "aac-datasets, older releases (CSVs in AUDIOCAPS/)",
+            [f"{n}.csv" for n in names]
+            + [aac_audio.format(name=n) for n in names],
+            AAC_DOWNLOAD, subfolder="AUDIOCAPS",
+            paths={"csv": "{name}.csv", "audio": aac_audio}),
+    ]
 
 
 def _start_key(start_time):
@@ -58,43 +132,68 @@ def _start_key(start_time):
     return str(int(value)) if value.is_integer() else str(value)
 
 
+def _clip_key(row):
+    """``<youtube_id>_<start>``: the clip ID and aac-datasets file stem."""
+    return f"{row['youtube_id']}_{_start_key(row['start_time'])}"
+
+
+def _audio_path(audio_dir, naming, ext, row):
+    """The file of a CSV row, named as ``naming`` says."""
+    stem = row["audiocap_id"] if naming == "audiocap_id" else _clip_key(row)
+    return os.path.join(audio_dir, f"{stem}.{ext}")
+
+
 def prepare_audiocaps(data_folder, save_folder, skip_prep=False,
-                      audio_ext="wav", grouped_splits=("valid", "test")):
+                      audio_ext=None, grouped_splits=("valid", "test"),
+                      sample_rate=None):
     """Writes AudioCaps captioning manifests.
 
     Arguments
     ---------
     data_folder : str
-        Folder with ``dataset/*.csv`` and the downloaded ``train``,
-        ``val``, ``test`` audio folders.
+        A folder holding one of the layouts of the module docstring (for
+        aac-datasets: its root or its ``AUDIOCAPS`` folder).
     save_folder : str
         Where ``train.json``, ``valid.json``, ``test.json`` are written.
     skip_prep : bool
         Do nothing.
-    audio_ext : str
-        Extension of the downloaded files (the downloader's ``format``).
+    audio_ext : str, optional
+        Extension of the audio files (the downloader's ``format``);
+        default: the one found in each split's folder.
     grouped_splits : sequence of str
         Splits written one item per clip with all references.
+    sample_rate : int, optional
+        With aac-datasets, the ``audio_<rate>Hz`` folder to read when
+        there are several.
 
     Returns
     -------
     dict
         ``{split: manifest_path}``.
     """
+    found = None if skip_prep else detect_layout(
+        DATASET, data_folder, known_layouts(sample_rate))
+    if found is not None and sample_rate is None and found.layout.subfolder:
+        rates = sorted(glob.glob(os.path.join(glob.escape(found.folder),
+                                              "audio_*Hz")))
+        if len(rates) > 1:
+            raise LayoutError(
+                f"{DATASET}: '{found.folder}' holds several aac-datasets "
+                f"audio folders {[os.path.basename(r) for r in rates]}; "
+                "say which to read with sample_rate (--sample_rate 32000)"
+            )
 
     def build(builder):
         for split, name in SPLITS.items():
-            rows = read_csv_rows(
-                os.path.join(data_folder, "dataset", f"{name}.csv"), COLUMNS
-            )
-            audio_dir = os.path.join(data_folder, name)
-            _check_naming(audio_dir, rows, audio_ext)
+            rows = read_csv_rows(found.path("csv", name=name), COLUMNS)
+            audio_dir = found.path("audio", name=name)
+            naming, ext = _audio_naming(audio_dir, rows, audio_ext)
+            audio_path = functools.partial(_audio_path, audio_dir, naming,
+                                           ext)
             if split not in grouped_splits:
                 for row in rows:
                     add_captions(
-                        builder, split, row["audiocap_id"],
-                        os.path.join(audio_dir,
-                                     f"{row['audiocap_id']}.{audio_ext}"),
+                        builder, split, row["audiocap_id"], audio_path(row),
                         [row["caption"]], grouped=False,
                         youtube_id=row["youtube_id"],
                         start_time=float(row["start_time"]),
@@ -102,12 +201,9 @@ def prepare_audiocaps(data_folder, save_folder, skip_prep=False,
                 continue
             clips = {}
             for row in rows:
-                key = f"{row['youtube_id']}_{_start_key(row['start_time'])}"
-                clips.setdefault(key, []).append(row)
+                clips.setdefault(_clip_key(row), []).append(row)
             for key, clip_rows in clips.items():
-                copies = [os.path.join(audio_dir,
-                                       f"{r['audiocap_id']}.{audio_ext}")
-                          for r in clip_rows]
+                copies = [audio_path(r) for r in clip_rows]
                 path = next((c for c in copies if os.path.isfile(c)),
                             copies[0])
                 add_captions(
@@ -120,34 +216,57 @@ def prepare_audiocaps(data_folder, save_folder, skip_prep=False,
 
     return run_preparation(
         DATASET, data_folder, save_folder, list(SPLITS), build,
-        required=[f"dataset/{n}.csv" for n in SPLITS.values()]
-        + list(SPLITS.values()),
+        required=found.required() if found else [],
         download_hint=DOWNLOAD,
         options={"audio_ext": audio_ext,
-                 "grouped_splits": list(grouped_splits)},
+                 "grouped_splits": list(grouped_splits),
+                 "sample_rate": sample_rate,
+                 "layout": found.name if found else None},
         skip_prep=skip_prep, missing="skip",
     )
 
 
-def _check_naming(audio_dir, rows, audio_ext):
-    """Refuses an audio folder whose files are not named by audiocap_id."""
-    files = glob.glob(os.path.join(glob.escape(audio_dir),
-                                   f"*.{audio_ext}"))
-    if not files:
+def _audio_naming(audio_dir, rows, audio_ext=None):
+    """How the files of a split are named: ``(naming, extension)``.
+
+    ``naming`` is ``"audiocap_id"`` (audiocaps-download) or ``"clip"``
+    (``<youtube_id>_<start_time>``, aac-datasets): the one, with the
+    extension, that matches most of the CSV rows.
+
+    Raises
+    ------
+    LayoutError
+        When no audio file or none named either way is found.
+    """
+    files = os.listdir(audio_dir) if os.path.isdir(audio_dir) else []
+    exts = ([audio_ext] if audio_ext else
+            sorted({os.path.splitext(f)[1][1:] for f in files}
+                   & set(AUDIO_EXTS)))
+    if not exts or not any(f.endswith(f".{e}") for f in files for e in exts):
         raise LayoutError(
-            f"{DATASET}: no .{audio_ext} file in '{audio_dir}'. Expected the "
-            f"audiocaps-download layout <split>/<audiocap_id>.{audio_ext} "
-            f"({DOWNLOAD})"
+            f"{DATASET}: no .{audio_ext or '/.'.join(AUDIO_EXTS)} file in "
+            f"'{audio_dir}'. Expected <split>/<audiocap_id>.wav "
+            f"(audiocaps-download: {DOWNLOAD}) or "
+            "audio_<rate>Hz/<split>/<youtube_id>_<start_time>.flac "
+            f"(aac-datasets: {AAC_DOWNLOAD})"
         )
-    ids = {r["audiocap_id"] for r in rows}
-    names = {os.path.splitext(os.path.basename(f))[0] for f in files}
-    if not names & ids:
+    keys = {"audiocap_id": {r["audiocap_id"] for r in rows},
+            "clip": {_clip_key(r) for r in rows}}
+    best = (0, "", "")
+    for ext in exts:
+        stems = {f[:-len(ext) - 1] for f in files if f.endswith(f".{ext}")}
+        for naming, wanted in keys.items():
+            best = max(best, (len(stems & wanted), naming, ext))
+    if not best[0]:
+        sample = sorted(files)[:3]
         raise LayoutError(
-            f"{DATASET}: the files in '{audio_dir}' (e.g. "
-            f"{sorted(names)[:3]}) are not named <audiocap_id>.{audio_ext} "
-            "as written by audiocaps-download; rename them (the CSV maps "
+            f"{DATASET}: the files in '{audio_dir}' (e.g. {sample}) are "
+            "named neither <audiocap_id>.<ext> as written by "
+            "audiocaps-download nor <youtube_id>_<start_time>.<ext> as "
+            "written by aac-datasets; rename them (the CSV maps "
             "audiocap_id to youtube_id and start_time)"
         )
+    return best[1], best[2]
 
 
 if __name__ == "__main__":
