@@ -1,7 +1,10 @@
 """Prepares Clotho v2.1 for Pengi: audio captioning manifests.
 
-Reads the official Zenodo release (https://zenodo.org/record/4783391)
-downloaded into ``data_folder``::
+``data_folder`` may hold either of these layouts, detected from their
+marker files (the first present is used):
+
+1. the official Zenodo release (https://zenodo.org/record/4783391)
+   downloaded into ``data_folder``::
 
     <data_folder>/clotho_captions_development.csv
     <data_folder>/clotho_captions_validation.csv
@@ -10,12 +13,24 @@ downloaded into ``data_folder``::
     <data_folder>/clotho_audio_validation/*.wav
     <data_folder>/clotho_audio_evaluation/*.wav
 
-The caption CSVs have the columns ``file_name, caption_1 ... caption_5``.
-Each ``clotho_audio_<split>.7z`` holds a folder ``<split>/``: the audio of
-a split is looked for, in this order, in ``clotho_audio_<split>/<split>/``
-(``7z x`` run inside a folder named after the archive),
-``clotho_audio_<split>/`` and ``<split>/`` (``7z x`` in ``data_folder``).
-The ``clotho_metadata_*.csv`` files are not needed.
+   Each ``clotho_audio_<split>.7z`` holds a folder ``<split>/``: the audio
+   of a split is looked for, in this order, in
+   ``clotho_audio_<split>/<split>/`` (``7z x`` run inside a folder named
+   after the archive), ``clotho_audio_<split>/`` and ``<split>/`` (``7z
+   x`` in ``data_folder``);
+
+2. the tree of ``aac-datasets`` (https://github.com/Labbeti/aac-datasets,
+   ``aac-datasets-download --root R clotho --subsets dev val eval``),
+   ``data_folder`` being ``R`` or ``R/CLOTHO_v2.1``::
+
+    R/CLOTHO_v2.1/clotho_csv_files/clotho_captions_<split>.csv
+    R/CLOTHO_v2.1/clotho_audio_files/<split>/*.wav
+
+   (``<split>``: development, validation, evaluation)
+
+The caption CSVs have the columns ``file_name, caption_1 ... caption_5``;
+the ``clotho_metadata_*.csv`` files are not needed. Both layouts give the
+same manifests (only the ``wav`` paths differ).
 
 Task ``captioning`` ("generate audio caption" -> ``{caption}``):
 
@@ -33,6 +48,7 @@ import os
 from speechbrain.utils.logger import get_logger
 
 from pengi_sb.prepare.layout import LayoutError
+from pengi_sb.prepare.layout_detect import KnownLayout, detect_layout
 from pengi_sb.prepare.cli import run_preparation, run_prepare_cli
 from pengi_sb.prepare.speech_text import add_captions, read_csv_rows
 
@@ -45,6 +61,21 @@ DOWNLOAD = (
 )
 SPLITS = {"train": "development", "valid": "validation", "test": "evaluation"}
 CAPTION_COLUMNS = tuple(f"caption_{k}" for k in range(1, 6))
+LAYOUTS = [
+    KnownLayout(
+        "official Zenodo release",
+        [f"clotho_captions_{s}.csv" for s in SPLITS.values()], DOWNLOAD,
+        paths={"csv": "clotho_captions_{subset}.csv"}),
+    KnownLayout(
+        "aac-datasets",
+        [f"clotho_csv_files/clotho_captions_{s}.csv" for s in SPLITS.values()]
+        + [f"clotho_audio_files/{s}" for s in SPLITS.values()],
+        "pip install aac-datasets; aac-datasets-download --root R clotho "
+        "--subsets dev val eval",
+        subfolder="CLOTHO_v2.1",
+        paths={"csv": "clotho_csv_files/clotho_captions_{subset}.csv",
+               "audio": "clotho_audio_files/{subset}"}),
+]
 
 
 def find_audio_folder(data_folder, subset):
@@ -87,7 +118,8 @@ def prepare_clotho(data_folder, save_folder, skip_prep=False,
     Arguments
     ---------
     data_folder : str
-        The Clotho v2.1 folder.
+        The Clotho v2.1 folder, in one of the layouts of the module
+        docstring (for aac-datasets: its root or ``CLOTHO_v2.1``).
     save_folder : str
         Where ``train.json``, ``valid.json``, ``test.json`` are written.
     skip_prep : bool
@@ -100,14 +132,16 @@ def prepare_clotho(data_folder, save_folder, skip_prep=False,
     dict
         ``{split: manifest_path}``.
     """
+    found = None if skip_prep else detect_layout(DATASET, data_folder,
+                                                 LAYOUTS)
 
     def build(builder):
         for split, subset in SPLITS.items():
-            rows = read_csv_rows(
-                os.path.join(data_folder, f"clotho_captions_{subset}.csv"),
-                ("file_name",) + CAPTION_COLUMNS,
-            )
-            audio_dir = find_audio_folder(data_folder, subset)
+            rows = read_csv_rows(found.path("csv", subset=subset),
+                                 ("file_name",) + CAPTION_COLUMNS)
+            audio_dir = (found.path("audio", subset=subset)
+                         if found.has("audio")
+                         else find_audio_folder(found.folder, subset))
             for row in rows:
                 add_captions(
                     builder, split, os.path.splitext(row["file_name"])[0],
@@ -120,9 +154,10 @@ def prepare_clotho(data_folder, save_folder, skip_prep=False,
 
     return run_preparation(
         DATASET, data_folder, save_folder, list(SPLITS), build,
-        required=[f"clotho_captions_{s}.csv" for s in SPLITS.values()],
+        required=found.required() if found else [],
         download_hint=DOWNLOAD,
-        options={"grouped_splits": list(grouped_splits)},
+        options={"grouped_splits": list(grouped_splits),
+                 "layout": found.name if found else None},
         skip_prep=skip_prep,
     )
 
