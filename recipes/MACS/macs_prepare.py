@@ -2,12 +2,25 @@
 
 MACS (Multi-Annotator Captioned Soundscapes, https://zenodo.org/record/5114771)
 annotates 3,930 clips of the TAU Urban Acoustic Scenes 2019 development
-set (https://zenodo.org/record/2589280), which supplies the audio. Put
-``MACS.yaml`` and the unpacked TAU set side by side in ``data_folder``::
+set (https://zenodo.org/record/2589280), which supplies the audio.
+``data_folder`` may hold either of these layouts, detected from their
+marker files (the first present is used):
+
+1. ``MACS.yaml`` and the unpacked TAU set side by side::
 
     <data_folder>/MACS.yaml
     <data_folder>/TAU-urban-acoustic-scenes-2019-development/audio/
         airport-lisbon-1000-40000-a.wav ...
+
+2. the tree of ``aac-datasets`` (https://github.com/Labbeti/aac-datasets,
+   ``aac-datasets-download --root R macs``), which keeps only the 3,930
+   MACS clips of the TAU archives; ``data_folder`` is ``R`` or ``R/MACS``::
+
+    R/MACS/MACS.yaml
+    R/MACS/audio/airport-lisbon-1000-40000-a.wav ...
+    (R/MACS/MACS_competence.csv, LICENSE.txt, tau_meta/ are not needed)
+
+Both give the same manifest (only the ``wav`` paths differ).
 
 ``MACS.yaml`` is ``{files: [{filename, annotations: [{annotator_id,
 sentence, tags}]}]}``; every clip has 2-5 annotators.
@@ -27,6 +40,7 @@ import yaml
 from speechbrain.utils.logger import get_logger
 
 from pengi_sb.prepare.layout import LayoutError
+from pengi_sb.prepare.layout_detect import KnownLayout, detect_layout
 from pengi_sb.prepare.cli import readable, run_preparation, run_prepare_cli
 from pengi_sb.prepare.speech_text import clean_text
 
@@ -39,6 +53,15 @@ DOWNLOAD = (
     "TAU Urban Acoustic Scenes 2019 development, "
     "https://zenodo.org/record/2589280"
 )
+LAYOUTS = [
+    KnownLayout("MACS.yaml beside the TAU 2019 development set",
+                ["MACS.yaml", TAU_AUDIO], DOWNLOAD,
+                paths={"yaml": "MACS.yaml", "audio": TAU_AUDIO}),
+    KnownLayout("aac-datasets", ["MACS.yaml", "audio"],
+                "pip install aac-datasets; aac-datasets-download --root R "
+                "macs", subfolder="MACS",
+                paths={"yaml": "MACS.yaml", "audio": "audio"}),
+]
 
 
 def load_macs(path):
@@ -69,7 +92,9 @@ def prepare_macs(data_folder, save_folder, skip_prep=False):
     Arguments
     ---------
     data_folder : str
-        Folder with ``MACS.yaml`` and the TAU 2019 development audio.
+        Folder with ``MACS.yaml`` and the TAU 2019 development audio, in
+        one of the layouts of the module docstring (for aac-datasets: its
+        root or ``MACS``).
     save_folder : str
         Where ``train.json`` is written.
     skip_prep : bool
@@ -80,11 +105,13 @@ def prepare_macs(data_folder, save_folder, skip_prep=False):
     dict
         ``{"train": manifest_path}``.
     """
+    found = None if skip_prep else detect_layout(DATASET, data_folder,
+                                                 LAYOUTS)
 
     def build(builder):
-        for entry in load_macs(os.path.join(data_folder, "MACS.yaml")):
+        for entry in load_macs(found.path("yaml")):
             file_name = str(entry.get("filename", ""))
-            path = os.path.join(data_folder, TAU_AUDIO, file_name)
+            path = os.path.join(found.path("audio"), file_name)
             stem = os.path.splitext(file_name)[0]
             for k, note in enumerate(entry.get("annotations") or [], 1):
                 sentence = clean_text(note.get("sentence"))
@@ -103,7 +130,8 @@ def prepare_macs(data_folder, save_folder, skip_prep=False):
 
     return run_preparation(
         DATASET, data_folder, save_folder, ["train"], build,
-        required=["MACS.yaml", TAU_AUDIO], download_hint=DOWNLOAD,
+        required=found.required() if found else [], download_hint=DOWNLOAD,
+        options={"layout": found.name if found else None},
         skip_prep=skip_prep,
     )
 
