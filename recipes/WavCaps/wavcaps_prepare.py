@@ -1,8 +1,22 @@
 """Prepares WavCaps for Pengi: audio captioning manifests (pretraining).
 
-Reads the official release (https://huggingface.co/datasets/cvssp/WavCaps)
-downloaded into ``data_folder``, the zip archives of each source
-extracted where they are::
+``data_folder`` may hold either of these layouts, detected from their
+marker files (the first present is used):
+
+1. the tree of ``aac-datasets`` (https://github.com/Labbeti/aac-datasets,
+   ``aac-datasets-download --root R wavcaps --subsets audioset bbc
+   freesound soundbible``): ``R/WavCaps`` links to the Hugging Face
+   snapshot of the release and the audio of each source is extracted,
+   flat, in ``R/WavCaps/Audio/<Source>/<id>.flac``; ``data_folder`` is
+   ``R`` or ``R/WavCaps``::
+
+    R/WavCaps/json_files/<Source>/<name>.json
+    R/WavCaps/json_files/blacklist/blacklist_exclude_*.json
+    R/WavCaps/Audio/<Source>/<id>.flac
+
+2. the official release (https://huggingface.co/datasets/cvssp/WavCaps)
+   downloaded into ``data_folder``, the zip archives of each source
+   extracted where they are::
 
     <data_folder>/json_files/AudioSet_SL/as_final.json
     <data_folder>/json_files/BBC_Sound_Effects/bbc_final.json
@@ -11,14 +25,19 @@ extracted where they are::
     <data_folder>/json_files/blacklist/blacklist_exclude_*.json
     <data_folder>/Zip_files/<Source>/.../<Source>_flac/<id>.flac
 
-Each JSON is ``{"num_captions_per_audio": 1, "data": [{"id", "caption",
-"duration", ...}]}`` (the copies in the GitHub repository are the bare
-``data`` list; both are read). The audio of a source is the folder named
-``<Source>_flac`` found anywhere under ``data_folder`` (the archives
-unpack it under a long ``mnt/fast/...`` path), or the folder given in
-``audio_folders`` (``{source: folder relative to data_folder}``); a
-clip's file is ``<id>.flac`` (AudioSet_SL ids carry a spurious ``.wav``,
-removed).
+   The audio of a source is the folder named ``<Source>_flac`` found
+   anywhere under the layout's folder (the archives unpack it under a
+   long ``mnt/fast/...`` path).
+
+The markers are the JSON files of the selected ``sources`` (plus, for
+aac-datasets, their ``Audio/<Source>`` folders): aac-datasets downloads
+only the sources of the subsets asked for. ``audio_folders``
+(``{source: folder relative to data_folder}``) overrides where the audio
+of a source is. Each JSON is ``{"num_captions_per_audio": 1, "data":
+[{"id", "caption", "duration", ...}]}`` (the copies in the GitHub
+repository are the bare ``data`` list; both are read); a clip's file is
+``<id>.flac`` (AudioSet_SL ids carry a spurious ``.wav``, removed). Both
+layouts give the same manifest (only the ``wav`` paths differ).
 
 Blacklists: clips listed in the ``blacklists`` files (keys ``AudioSet``
 and ``FreeSound``) are left out; the default drops the clips overlapping
@@ -39,6 +58,7 @@ import os
 from speechbrain.utils.logger import get_logger
 
 from pengi_sb.prepare.layout import LayoutError
+from pengi_sb.prepare.layout_detect import KnownLayout, detect_layout
 from pengi_sb.prepare.cli import run_preparation, run_prepare_cli
 from pengi_sb.prepare.speech_text import add_captions
 
@@ -57,6 +77,36 @@ DEFAULT_BLACKLISTS = (
     "blacklist_exclude_test_ac.json",
     "blacklist_exclude_ub8k_esc50_vggsound.json",
 )
+AAC_SUBSETS = {"AudioSet_SL": "audioset", "BBC_Sound_Effects": "bbc",
+               "FreeSound": "freesound", "SoundBible": "soundbible"}
+
+
+def known_layouts(sources):
+    """The WavCaps layouts this script reads for ``sources``, in order.
+
+    Arguments
+    ---------
+    sources : sequence of str
+        The sources to prepare (their JSON files are markers).
+
+    Returns
+    -------
+    list of KnownLayout
+    """
+    jsons = [f"json_files/{s}/{SOURCES[s]}" for s in sources]
+    return [
+        KnownLayout(
+            "aac-datasets", jsons + [f"Audio/{s}" for s in sources],
+            "pip install aac-datasets; aac-datasets-download --root R "
+            "wavcaps --subsets " + " ".join(AAC_SUBSETS[s] for s in sources),
+            subfolder="WavCaps",
+            paths={"json": "json_files/{source}/{name}",
+                   "audio": "Audio/{source}"}),
+        KnownLayout(
+            "official Hugging Face release, zips extracted", jsons,
+            DOWNLOAD,
+            paths={"json": "json_files/{source}/{name}"}),
+    ]
 
 
 def _clip_id(source, raw_id):
@@ -93,7 +143,7 @@ def load_blacklists(data_folder, names):
     Arguments
     ---------
     data_folder : str
-        The WavCaps folder.
+        The WavCaps folder (the one holding ``json_files``).
     names : sequence of str
         File names in ``json_files/blacklist``.
 
@@ -125,7 +175,7 @@ def find_audio_folders(data_folder, sources):
     Arguments
     ---------
     data_folder : str
-        The WavCaps folder.
+        The folder searched (the one holding ``json_files``).
     sources : sequence of str
         Sources to look for.
 
@@ -153,7 +203,8 @@ def prepare_wavcaps(data_folder, save_folder, skip_prep=False,
     Arguments
     ---------
     data_folder : str
-        The WavCaps folder (``json_files``, extracted audio).
+        The WavCaps folder, in one of the layouts of the module docstring
+        (for aac-datasets: its root or ``WavCaps``).
     save_folder : str
         Where ``train.json`` is written.
     skip_prep : bool
@@ -178,23 +229,28 @@ def prepare_wavcaps(data_folder, save_folder, skip_prep=False,
         raise ValueError(f"{DATASET}: sources {sources} must be a non-empty "
                          f"subset of {list(SOURCES)}")
     audio_folders = dict(audio_folders or {})
+    found = None if skip_prep else detect_layout(DATASET, data_folder,
+                                                 known_layouts(sources))
 
     def build(builder):
-        excluded = load_blacklists(data_folder, blacklists)
-        folders = find_audio_folders(
-            data_folder, [s for s in sources if s not in audio_folders])
+        excluded = load_blacklists(found.folder, blacklists)
+        searched = [s for s in sources if s not in audio_folders]
+        if found.has("audio"):
+            folders = {s: found.path("audio", source=s) for s in searched}
+        else:
+            folders = find_audio_folders(found.folder, searched)
         folders.update({s: os.path.join(data_folder, f)
                         for s, f in audio_folders.items()})
         for source in sources:
             if source not in folders:
                 raise LayoutError(
                     f"{DATASET}: no '{source}_flac' audio folder under "
-                    f"'{data_folder}'; extract Zip_files/{source} there or "
+                    f"'{found.folder}'; extract Zip_files/{source} there or "
                     "give its folder in audio_folders"
                 )
             dropped = 0
-            json_path = os.path.join(data_folder, "json_files", source,
-                                     SOURCES[source])
+            json_path = found.path("json", source=source,
+                                   name=SOURCES[source])
             for entry in load_source(json_path):
                 clip_id = _clip_id(source, entry.get("id", ""))
                 if clip_id in excluded.get(source, ()):
@@ -211,10 +267,11 @@ def prepare_wavcaps(data_folder, save_folder, skip_prep=False,
 
     return run_preparation(
         DATASET, data_folder, save_folder, ["train"], build,
-        required=[f"json_files/{s}/{SOURCES[s]}" for s in sources],
+        required=found.required() if found else [],
         download_hint=DOWNLOAD,
         options={"sources": sources, "blacklists": list(blacklists),
-                 "audio_folders": audio_folders},
+                 "audio_folders": audio_folders,
+                 "layout": found.name if found else None},
         skip_prep=skip_prep, missing="skip",
     )
 
