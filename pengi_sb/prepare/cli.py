@@ -367,6 +367,7 @@ class ManifestBuilder:
         self._matchers = {}
         self._loose = {}
         self._matched = set()
+        self._shown = {}
         self._durations = {}
 
     def _skip(self, reason, split, item_id, path, detail=None):
@@ -376,7 +377,11 @@ class ManifestBuilder:
         if detail:
             entry["detail"] = detail
         self.skipped_items.append(entry)
-        if reason == "unreadable" or self.skipped[reason] <= _SHOWN:
+        shown = self._shown.setdefault(reason, set())
+        if path in shown:  # one file, several items: named once
+            return
+        shown.add(path)
+        if reason == "unreadable" or len(shown) <= _SHOWN:
             logger.warning(
                 "%s: skipping %s audio %s%s", self.dataset, reason, path,
                 f" ({detail})" if detail else "",
@@ -560,8 +565,9 @@ class ManifestBuilder:
             f"'{s}' {shares[s][0]} of {shares[s][1]} ({share:.1%})"
             for s, share in over.items()
         )
-        examples = [e["path"] for e in self.skipped_items
-                    if e["reason"] == "missing"][:3]
+        examples = list(dict.fromkeys(
+            e["path"] for e in self.skipped_items
+            if e["reason"] == "missing"))[:3]
         needed = min(1.0, math.ceil(max(over.values()) * 100) / 100)
         where = f" ({download_hint})" if download_hint else ""
         listed = (f"Every missing item is listed in {report_path}. "
