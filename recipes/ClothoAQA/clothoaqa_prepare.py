@@ -23,6 +23,19 @@ Every item has ``answer_type``: ``yes_no`` when the question's majority
 answer is yes or no (the binary questions of ClothoAQA), else ``open``
 (single-word answers).
 
+The release disagrees with itself on a few file names: the question CSVs
+write ``souffle_me_tallique.wav`` where ``audio_files.zip`` holds
+``souffle_me.tallique.wav`` (and ``clotho_aqa_metadata.csv``, not read
+here, writes ``Geese1 - (Apollonia&#39;s sPA) 18_44 05.10.wav`` for
+``Geese1 - (Apollonia's sPA) 18.44 05.10.wav``). A listed name whose file
+does not exist is matched to the one file whose name differs only in
+spelling (HTML entities, ``.`` for ``_``, Unicode form, letter case: see
+:mod:`pengi_sb.prepare.names`); those matches are logged and listed in
+``prepare_report.json``. A file still missing leaves its questions out
+(counted, logged, listed in the report); the preparation fails only when
+more than ``max_missing_fraction`` of a split's items have no audio (see
+:mod:`pengi_sb.prepare.cli`). ``file_name`` keeps the name the CSV wrote.
+
 Authors
  * pengi-sb developers 2026
 """
@@ -113,7 +126,8 @@ def group_questions(rows):
 
 
 def prepare_clothoaqa(data_folder, save_folder, skip_prep=False,
-                      grouped_splits=("valid", "test")):
+                      grouped_splits=("valid", "test"),
+                      max_missing_fraction=None):
     """Writes ClothoAQA question-answering manifests.
 
     Arguments
@@ -127,6 +141,9 @@ def prepare_clothoaqa(data_folder, save_folder, skip_prep=False,
     grouped_splits : sequence of str
         Splits written one item per question (majority answer + all
         answers); the others get one item per annotator answer.
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 0.05; 0: any missing file fails).
 
     Returns
     -------
@@ -134,13 +151,16 @@ def prepare_clothoaqa(data_folder, save_folder, skip_prep=False,
         ``{split: manifest_path}``.
     """
 
+    audio_dir = os.path.join(data_folder, "audio_files")
+
     def build(builder):
         for split, name in SPLITS.items():
             rows = read_csv_rows(
                 os.path.join(data_folder, f"clotho_aqa_{name}.csv"), COLUMNS
             )
             for file_name, questions in group_questions(rows).items():
-                path = os.path.join(data_folder, "audio_files", file_name)
+                path = builder.audio_path(audio_dir, file_name,
+                                          fold_case=True)
                 stem = os.path.splitext(file_name)[0]
                 for k, (question, q_rows) in enumerate(questions.items(), 1):
                     _add_question(builder, split, f"{stem}_q{k}", path,
@@ -154,7 +174,7 @@ def prepare_clothoaqa(data_folder, save_folder, skip_prep=False,
         + [f"clotho_aqa_{n}.csv" for n in SPLITS.values()],
         download_hint=DOWNLOAD,
         options={"grouped_splits": list(grouped_splits)},
-        skip_prep=skip_prep,
+        skip_prep=skip_prep, max_missing_fraction=max_missing_fraction,
     )
 
 
