@@ -535,3 +535,67 @@ def make_fma_layout(root):
         write_clip(os.path.join(folder, "fma_small", tid[:3], f"{tid}.mp3"),
                    SECONDS, RATE, seed=i, subtype="MPEG_LAYER_III")
     return folder
+
+
+# Releases as users have them: Clotho-AQA's name disagreements ------------
+
+# The real names Clotho-AQA spells two ways: (archive and question CSVs,
+# metadata CSV) and (archive, question CSVs).
+CLOTHOAQA_GEESE = "Geese1 - (Apollonia's sPA) 18.44 05.10.wav"
+CLOTHOAQA_GEESE_METADATA = "Geese1 - (Apollonia&#39;s sPA) 18_44 05.10.wav"
+CLOTHOAQA_SOUFFLE = "souffle_me.tallique.wav"
+CLOTHOAQA_SOUFFLE_QA = "souffle_me_tallique.wav"
+CLOTHOAQA_METADATA_COLUMNS = [
+    "file_name", "keywords", "sound_id", "sound_link", "start_end_samples",
+    "manufacturer", "license",
+]
+
+
+def clothoaqa_plain_name(split, k):
+    """The name of the ``k``-th plain clip of ``split`` (no disagreement)."""
+    return f"{split.capitalize()} clip {k:02d}.wav"
+
+
+def make_clothoaqa_release_layout(root, plain_clips=0):
+    """Clotho-AQA as released, with its real name disagreements.
+
+    ``audio_files/`` holds ``souffle_me.tallique.wav``, which
+    ``clotho_aqa_train.csv`` writes ``souffle_me_tallique.wav``, and
+    ``Geese1 - (Apollonia's sPA) 18.44 05.10.wav`` (``clotho_aqa_test.csv``
+    writes it the same way; ``clotho_aqa_metadata.csv`` writes
+    ``Geese1 - (Apollonia&#39;s sPA) 18_44 05.10.wav``). Each of them has
+    one question, "Is it outdoors?" (yes, yes, no: 3 train items, 1 test
+    item); ``val`` has ``Val clip 00.wav`` with the same question.
+    ``plain_clips`` more clips per split (``clothoaqa_plain_name``) each
+    with that question, for shares of missing audio. Returns the folder.
+    """
+    folder = os.path.join(root, "ClothoAQA")
+    audio = os.path.join(folder, "audio_files")
+    answers = [("yes", "yes"), ("yes", "maybe"), ("no", "yes")]
+    listed = {  # (name in the archive, name in the question CSV)
+        "train": [(CLOTHOAQA_SOUFFLE, CLOTHOAQA_SOUFFLE_QA)],
+        "val": [],
+        "test": [(CLOTHOAQA_GEESE, CLOTHOAQA_GEESE)],
+    }
+    for split, files in listed.items():
+        first = 0 if split == "val" else 1
+        files += [(clothoaqa_plain_name(split, k),) * 2
+                  for k in range(first, plain_clips + 1)]
+    metadata = []
+    for i, (split, files) in enumerate(listed.items()):
+        rows = []
+        for j, (archived, in_csv) in enumerate(files):
+            _clip(os.path.join(audio, archived), seed=10 * i + j)
+            rows += [[in_csv, "Is it outdoors?", a, c] for a, c in answers]
+            in_metadata = (CLOTHOAQA_GEESE_METADATA
+                           if archived == CLOTHOAQA_GEESE else archived)
+            metadata.append([in_metadata, "outdoors;birds", 1000 + len(
+                metadata), "https://freesound.org/people/x/sounds/1",
+                "[0, 441000]", "x",
+                "http://creativecommons.org/licenses/by/3.0/"])
+        _write_csv(os.path.join(folder, f"clotho_aqa_{split}.csv"),
+                   ["file_name", "QuestionText", "answer", "confidence"],
+                   rows)
+    _write_csv(os.path.join(folder, "clotho_aqa_metadata.csv"),
+               CLOTHOAQA_METADATA_COLUMNS, metadata)
+    return folder

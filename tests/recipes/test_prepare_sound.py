@@ -5,6 +5,7 @@ Authors
  * pengi-sb developers 2026
 """
 
+import csv
 import importlib.util
 import json
 import os
@@ -18,6 +19,8 @@ from layouts import sound
 from pengi_sb.data.manifest import read_manifest
 from pengi_sb.prepare.layout import LayoutError
 from pengi_sb.prepare.cli import parse_options, run_prepare_cli
+from pengi_sb.prepare.cli import REPORT_FILE, MissingAudioError
+from pengi_sb.prepare.names import FileNameMatcher
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -240,14 +243,47 @@ def test_tut2017(tmp_path):
     assert_refuses(mod.prepare_tut2017, tmp_path, "fold1_train.txt")
 
 
-def test_tut2017_development_only(tmp_path):
+def test_tut2017_development_only(tmp_path, caplog):
+    """Without the evaluation set the four folds prepare (its absence
+    logged); split test, which needs it, says what to unzip where."""
     mod = load_recipe("TUT2017", "tut2017_prepare")
     data = sound.make_tut2017_layout(str(tmp_path), evaluation=False)
-    with pytest.raises(LayoutError, match="evaluation"):
-        mod.prepare_tut2017(data, str(tmp_path / "a"))
+    folds = [f"fold{k}_{p}" for k in range(1, 5)
+             for p in ("train", "evaluate")]
+    with caplog.at_level("INFO"):
+        m, labels = prepare(mod.prepare_tut2017, data, str(tmp_path / "a"),
+                            folds, "TUT2017", "acoustic_scene")
+    assert labels == ["beach", "city center"] and len(m["fold2_train"]) == 3
+    logged = caplog.text
+    assert "no evaluation set" in logged and mod.EVAL in logged
+    assert "zenodo.org/record/1040168" in logged
     paths = mod.prepare_tut2017(data, str(tmp_path / "b"),
                                 evaluation_set=False)
-    assert "test" not in paths and len(paths) == 8
+    assert sorted(paths) == sorted(folds)
+    # split test (zero-shot, the fine-tuning 'evaluation' run) needs it
+    with pytest.raises(LayoutError) as err:
+        mod.prepare_tut2017(data, str(tmp_path / "c"), evaluation_set=True)
+    message = str(err.value)
+    for needed in ("split 'test'", f"{mod.EVAL}.audio.*.zip",
+                   f"{mod.EVAL}.meta.zip", "zenodo.org/record/1040168",
+                   os.path.join(data, mod.EVAL), "--evaluation_set auto"):
+        assert needed in message, needed
+    assert not os.path.exists(tmp_path / "c")
+    with pytest.raises(ValueError, match="auto"):
+        mod.prepare_tut2017(data, str(tmp_path / "d"), evaluation_set="yes")
+    # the evaluation set unzipped later: auto picks it up (a new run)
+    full = sound.make_tut2017_layout(str(tmp_path / "later"))
+    shutil.copytree(os.path.join(full, mod.EVAL), os.path.join(data, mod.EVAL))
+    assert "test" in mod.prepare_tut2017(data, str(tmp_path / "a"))
+    assert len(read_manifest(os.path.join(tmp_path, "a", "test.json"))) == 2
+    # which recipe needs it: zero-shot and fine-tuning score test, the
+    # linear probe's folds do not
+    wanted = {"zeroshot/hparams/zeroshot.yaml": "True",
+              "finetune/hparams/finetune.yaml": "True",
+              "finetune/hparams/linear_probe.yaml": "False"}
+    for rel, value in wanted.items():
+        with open(os.path.join(ROOT, "recipes", "TUT2017", rel)) as f:
+            assert f"\nevaluation_set: {value}\n" in f.read(), rel
 
 
 # GTZAN -------------------------------------------------------------------
@@ -524,3 +560,143 @@ def test_script_runs_from_command_line(tmp_path):
          save], env=env, capture_output=True, text=True, timeout=120,
     )
     assert done.returncode != 0 and "LayoutError" in done.stderr
+
+
+# Releases as users have them: name disagreements, missing audio ----------
+# (pengi_sb.prepare.cli's missing-audio threshold and report,
+# pengi_sb.prepare.names; the Clotho-AQA copies of tests/layouts/sound.py)
+
+def _clothoaqa(tmp_path, plain_clips=0):
+    mod = load_recipe("ClothoAQA", "clothoaqa_prepare")
+    data = sound.make_clothoaqa_release_layout(str(tmp_path), plain_clips)
+    return mod.prepare_clothoaqa, data
+
+
+def _prepared(fn, data, save, **options):
+    """``{split: {id: item}}`` of a Clotho-AQA run (open answers: its
+    labels.json is empty, so not :func:`prepare`)."""
+    paths = fn(data, save, **options)
+    assert sorted(paths) == ["test", "train", "valid"]
+    items = {s: read_manifest(p, data_root=data) for s, p in paths.items()}
+    for split, split_items in items.items():
+        for item in split_items.values():
+            assert os.path.isfile(item["wav"]) and item["split"] == split
+            assert item["dataset"] == "ClothoAQA"
+            assert item["task"] == "audio_qa"
+    return items
+
+
+def _report(save):
+    with open(os.path.join(save, REPORT_FILE), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def test_clothoaqa_release_name_disagreements(tmp_path, caplog):
+    """The question CSV's souffle_me_tallique.wav is the archive's
+    souffle_me.tallique.wav; the metadata CSV's Geese1 - (Apollonia&#39;s
+    sPA) 18_44 05.10.wav is the archive's Geese1 - (Apollonia's sPA)
+    18.44 05.10.wav: both clips are prepared, strictly too."""
+    fn, data = _clothoaqa(tmp_path)
+    save = str(tmp_path / "aqa")
+    with caplog.at_level("INFO"):
+        m = _prepared(fn, data, save, max_missing_fraction=0)
+    souffle = m["train"]["souffle_me_tallique_q1_a1"]
+    assert souffle["wav"] == os.path.join(data, "audio_files",
+                                          sound.CLOTHOAQA_SOUFFLE)
+    assert souffle["file_name"] == sound.CLOTHOAQA_SOUFFLE_QA
+    assert len(m["train"]) == 3
+    geese = m["test"][os.path.splitext(sound.CLOTHOAQA_GEESE)[0] + "_q1"]
+    assert geese["wav"].endswith(sound.CLOTHOAQA_GEESE)
+    assert geese["answers"] == ["yes", "yes", "no"]
+    # the variant match is logged and reported; nothing is left out
+    assert sound.CLOTHOAQA_SOUFFLE_QA in caplog.text
+    report = _report(save)
+    assert report["skipped"] == []
+    assert [(v["listed"], v["found"]) for v in report[
+        "matched_by_variant"]] == [(sound.CLOTHOAQA_SOUFFLE_QA,
+                                    sound.CLOTHOAQA_SOUFFLE)]
+    # every name of the metadata CSV resolves to one archived file
+    matcher = FileNameMatcher(os.path.join(data, "audio_files"),
+                              fold_case=True)
+    with open(os.path.join(data, "clotho_aqa_metadata.csv"),
+              encoding="utf-8") as f:
+        names = [row["file_name"] for row in csv.DictReader(f)]
+    assert sound.CLOTHOAQA_GEESE_METADATA in names
+    found = {n: os.path.basename(matcher.find(n)) for n in names}
+    assert found[sound.CLOTHOAQA_GEESE_METADATA] == sound.CLOTHOAQA_GEESE
+    assert sorted(found.values()) == sorted(
+        os.listdir(os.path.join(data, "audio_files")))
+    # two archived spellings of one listed name: no guess, left out
+    fn, data = _clothoaqa(tmp_path / "two", plain_clips=2)
+    sound._clip(os.path.join(data, "audio_files", "souffle_me_tallique.WAV"))
+    fn(data, str(tmp_path / "two" / "aqa"), max_missing_fraction=0.5)
+    report = _report(str(tmp_path / "two" / "aqa"))
+    assert {e["id"] for e in report["skipped"]} == {
+        f"souffle_me_tallique_q1_a{j}" for j in (1, 2, 3)}
+    assert "only loosely" in report["skipped"][0]["detail"]
+
+
+def test_missing_audio_is_skipped_and_reported(tmp_path, caplog):
+    """Two of 93 clips missing (one of train's 31, one of test's): prepared
+    without them, logged, every left-out item in prepare_report.json."""
+    fn, data = _clothoaqa(tmp_path, plain_clips=30)
+    gone = [sound.clothoaqa_plain_name("train", 7),
+            sound.clothoaqa_plain_name("test", 3)]
+    for name in gone:
+        os.remove(os.path.join(data, "audio_files", name))
+    save = str(tmp_path / "aqa")
+    with caplog.at_level("INFO"):
+        m = _prepared(fn, data, save)
+    assert len(m["train"]) == 30 * 3 and len(m["test"]) == 30
+    assert "Train clip 07_q1_a1" not in m["train"]
+    assert "Test clip 03_q1" not in m["test"]
+    assert "4 item(s) left out, their audio missing" in caplog.text
+    assert gone[0] in caplog.text and REPORT_FILE in caplog.text
+    report = _report(save)
+    assert report["dataset"] == "ClothoAQA"
+    assert report["max_missing_fraction"] == 0.05
+    assert sorted((e["split"], e["id"], e["reason"])
+                  for e in report["skipped"]) == [
+        ("test", "Test clip 03_q1", "missing"),
+        *[("train", f"Train clip 07_q1_a{j}", "missing") for j in (1, 2, 3)],
+    ]
+    assert all(os.path.basename(e["path"]) in gone
+               for e in report["skipped"])
+    assert report["splits"]["train"] == {
+        "listed": 93, "kept": 90, "missing": 3, "missing_fraction": 3 / 93}
+    assert report["splits"]["valid"]["missing"] == 0
+    assert_skips_rerun(fn, data, save)
+    # strict: any missing file fails (the option, and on the command line)
+    with pytest.raises(MissingAudioError, match="max_missing_fraction=0 "):
+        fn(data, str(tmp_path / "strict"), max_missing_fraction=0)
+    with pytest.raises(MissingAudioError):
+        run_prepare_cli(fn, "ClothoAQA", argv=[
+            "--data_folder", data, "--save_folder", str(tmp_path / "cli"),
+            "--max_missing_fraction", "0"])
+    with pytest.raises(ValueError, match="from 0 to 1"):
+        fn(data, str(tmp_path / "x"), max_missing_fraction=5)
+
+
+def test_most_audio_missing_fails_clearly(tmp_path):
+    """A release whose audio archive is mostly not there: the error names
+    the dataset, the share, the threshold, the report and the option."""
+    fn, data = _clothoaqa(tmp_path, plain_clips=10)
+    for k in range(1, 9):
+        os.remove(os.path.join(data, "audio_files",
+                               sound.clothoaqa_plain_name("train", k)))
+    save = str(tmp_path / "aqa")
+    with pytest.raises(MissingAudioError) as err:
+        fn(data, save)
+    message = str(err.value)
+    report = os.path.join(save, REPORT_FILE)
+    for part in ("ClothoAQA", "'train' 24 of 33 (72.7%)",
+                 "max_missing_fraction=0.05 (5%)", report,
+                 "zenodo.org/record/6473207", "--max_missing_fraction 0.73",
+                 "max_missing_fraction: 0.73"):
+        assert part in message, part
+    assert "'test'" not in message  # within the threshold
+    assert len(_report(save)["skipped"]) == 24
+    assert not os.path.exists(os.path.join(save, "train.json"))
+    # the threshold the message suggests lets it through
+    paths = fn(data, save, max_missing_fraction=0.73)
+    assert len(read_manifest(paths["train"])) == 9
