@@ -14,7 +14,9 @@ decay is chosen on it among ``weight_decays``.
 
 :func:`run_linear_probe` returns per-run and mean / std test metrics
 (accuracy; mAP for multi-label tasks); :func:`write_probe_report` writes
-``results.json`` and ``results.md``.
+``results.json`` and ``results.md`` (with
+:func:`pengi_sb.benchmark.report.write_runs_report`, as the fine-tuning
+recipe's cross-validation does).
 
 Example
 -------
@@ -30,7 +32,6 @@ Authors
  * pengi-sb developers 2026
 """
 
-import json
 import os
 from dataclasses import asdict, dataclass, field, fields
 
@@ -40,6 +41,7 @@ from speechbrain.utils.logger import get_logger
 
 from pengi_sb.benchmark.batches import AudioBatches
 from pengi_sb.benchmark.config import EvaluationError
+from pengi_sb.benchmark.report import summarize_runs, write_runs_report
 from pengi_sb.benchmark.scoring import close_ended_metrics, label_targets
 
 logger = get_logger(__name__)
@@ -364,12 +366,7 @@ def run_linear_probe(pengi, runs, labels, multilabel, config,
                         "weight_decay": decay, "valid": valid,
                         "test": test})
         logger.info("probe %s: %s", run.name, test)
-    names = [k for k in results[0]["test"] if not k.startswith("n")
-             and not k.endswith("_classes")]
-    mean = {k: float(np.mean([r["test"][k] for r in results
-                              if k in r["test"]])) for k in names}
-    std = {k: float(np.std([r["test"][k] for r in results
-                            if k in r["test"]])) for k in names}
+    mean, std = summarize_runs(results)
     return {"runs": results, "mean": mean, "std": std,
             "n_skipped": len(skipped), "skipped": skipped,
             "multilabel": multilabel, "config": asdict(config)}
@@ -397,31 +394,11 @@ def write_probe_report(report, folder, benchmark=None, title=None,
     dict
         ``{"json": path, "markdown": path}``.
     """
-    os.makedirs(folder, exist_ok=True)
-    summary = dict(report, benchmark=dict(benchmark or {}), **(extra or {}))
-    paths = {"json": os.path.join(folder, "results.json"),
-             "markdown": os.path.join(folder, "results.md")}
-    with open(paths["json"], "w", encoding="utf-8") as f:
-        json.dump(summary, f, indent=1, ensure_ascii=False)
-    names = list(report["mean"])
-    lines = [f"# {title or 'Pengi linear probe'}", ""]
-    lines.append("| run | train | test | weight decay | "
-                 + " | ".join(names) + " |")
-    lines.append("| --- " * (4 + len(names)) + "|")
-    for run in report["runs"]:
-        values = " | ".join(f"{run['test'].get(k, float('nan')):.4f}"
-                            for k in names)
-        lines.append(f"| {run['name']} | {run['n_train']} | {run['n_test']} "
-                     f"| {run['weight_decay']} | {values} |")
-    values = " | ".join(f"{report['mean'][k]:.4f} ± {report['std'][k]:.4f}"
-                        for k in names)
-    lines.append(f"| mean ± std | | | | {values} |")
-    lines.append("")
     paper = (benchmark or {}).get("linear_probe")
-    lines.append("Paper (Pengi, linear probe): "
-                 + ("—" if paper is None else str(paper)))
-    lines.append(f"{report['n_skipped']} clip(s) skipped (unreadable "
-                 "audio).")
-    with open(paths["markdown"], "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
-    return paths
+    return write_runs_report(
+        report, folder, benchmark, title or "Pengi linear probe", extra,
+        columns=[("train", "n_train"), ("test", "n_test"),
+                 ("weight decay", "weight_decay")],
+        notes=["Paper (Pengi, linear probe): "
+               + ("—" if paper is None else str(paper)),
+               f"{report['n_skipped']} clip(s) skipped (unreadable audio)."])

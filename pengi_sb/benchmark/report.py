@@ -5,6 +5,12 @@
 paper's on the primary metric's row); :func:`write_report` writes the
 three files.
 
+Protocols with several runs (cross-validation folds) are reported per run
+with the mean and standard deviation of every metric
+(:func:`summarize_runs`); :func:`write_runs_report` writes their
+``results.json`` and ``results.md`` (the linear probe's and the fine-tuning
+recipe's ``--run_name all``).
+
 Authors
  * pengi-sb developers 2026
 """
@@ -18,7 +24,8 @@ from speechbrain.utils.logger import get_logger
 
 logger = get_logger(__name__)
 
-__all__ = ["format_table", "write_report"]
+__all__ = ["format_runs_table", "format_table", "is_metric", "summarize_runs",
+           "write_report", "write_runs_report"]
 
 
 def _number(value):
@@ -147,5 +154,171 @@ def write_report(report, folder, benchmark=None, title=None, extra=None):
         if details:
             f.write(f"{details}\n\n")
         f.write(format_table(report, benchmark) + "\n")
+    logger.info("results written to %s", paths["json"])
+    return paths
+
+
+def is_metric(name, value=0.0):
+    """Whether a report entry is a score (not a count such as ``n``,
+    ``n_*``, ``*_classes``) with a number (``None``, NaN: unavailable).
+
+    Arguments
+    ---------
+    name : str
+        The entry's name.
+    value : object
+        Its value (by default, only the name is judged).
+
+    Returns
+    -------
+    bool
+
+    Example
+    -------
+    >>> [is_metric("accuracy"), is_metric("n_classes"), is_metric("spice", None)]
+    [True, False, False]
+    """
+    if name == "n" or name.startswith("n_") or name.endswith("_classes"):
+        return False
+    if isinstance(value, bool) or not isinstance(value, (int, float,
+                                                         np.number)):
+        return False
+    return not math.isnan(float(value))
+
+
+def summarize_runs(runs, key="test"):
+    """Mean and standard deviation of every metric over a protocol's runs.
+
+    Arguments
+    ---------
+    runs : list of dict
+        One entry per run, its metrics in ``run[key]`` (``{name: value}``).
+    key : str
+        Which entry of a run holds its metrics.
+
+    Returns
+    -------
+    (dict, dict)
+        ``mean`` and ``std`` (numpy's, over the runs: ``ddof=0``) of each
+        metric, over the runs where it has a number; counts (``n``,
+        ``n_*``, ``*_classes``) are left out, and a metric no run has a
+        number for is ``None``.
+
+    Example
+    -------
+    >>> runs = [{"test": {"accuracy": 0.5, "n": 4}},
+    ...         {"test": {"accuracy": 1.0, "n": 4}}]
+    >>> summarize_runs(runs)
+    ({'accuracy': 0.75}, {'accuracy': 0.25})
+    """
+    names = []
+    for run in runs:
+        names += [name for name in run[key]
+                  if name not in names and is_metric(name)]
+    mean, std = {}, {}
+    for name in names:
+        values = [float(run[key][name]) for run in runs
+                  if is_metric(name, run[key].get(name))]
+        mean[name] = float(np.mean(values)) if values else None
+        std[name] = float(np.std(values)) if values else None
+    return mean, std
+
+
+def format_runs_table(report, columns=(), key="test"):
+    """Markdown table of a report with several runs: one row per run, the
+    last one the mean ± std of each metric.
+
+    Arguments
+    ---------
+    report : dict
+        ``runs`` (each with ``name`` and its metrics under ``key``),
+        ``mean`` and ``std`` (:func:`summarize_runs`).
+    columns : list of (str, str)
+        ``(header, run entry)`` of the columns shown before the metrics
+        (training and test sizes...).
+    key : str
+        Which entry of a run holds its metrics.
+
+    Returns
+    -------
+    str
+
+    Example
+    -------
+    >>> runs = [{"name": "fold1", "n_test": 2, "test": {"accuracy": 0.5}},
+    ...         {"name": "fold2", "n_test": 2, "test": {"accuracy": 1.0}}]
+    >>> mean, std = summarize_runs(runs)
+    >>> print(format_runs_table({"runs": runs, "mean": mean, "std": std},
+    ...                         [("test", "n_test")]))
+    | run | test | accuracy |
+    | --- | --- | --- |
+    | fold1 | 2 | 0.5000 |
+    | fold2 | 2 | 1.0000 |
+    | mean ± std | | 0.7500 ± 0.2500 |
+    """
+    names = list(report["mean"])
+    lines = [_row(["run", *(header for header, _ in columns), *names]),
+             _row(["---"] * (1 + len(columns) + len(names)))]
+    for run in report["runs"]:
+        lines.append(_row([
+            run["name"],
+            *(_cell(run.get(entry)) for _, entry in columns),
+            *(_number(run[key].get(name)) for name in names)]))
+    lines.append(_row([
+        "mean ± std", *("" for _ in columns),
+        *("—" if report["mean"][name] is None else
+          f"{_number(report['mean'][name])} ± "
+          f"{_number(report['std'][name])}" for name in names)]))
+    return "\n".join(lines)
+
+
+def _cell(value):
+    """A table cell as written (``—`` when missing)."""
+    return "—" if value is None else str(value)
+
+
+def _row(cells):
+    """A Markdown table row (an empty cell written ``| |``)."""
+    return "|" + "|".join(f" {cell} " if str(cell) else " "
+                          for cell in cells) + "|"
+
+
+def write_runs_report(report, folder, benchmark=None, title=None,
+                      extra=None, columns=(), notes=()):
+    """Writes ``results.json`` and ``results.md`` of a protocol's runs.
+
+    Arguments
+    ---------
+    report : dict
+        ``runs``, ``mean``, ``std`` (see :func:`format_runs_table`) and any
+        other keys, all saved in ``results.json``.
+    folder : str
+        Output folder.
+    benchmark : dict, optional
+        The benchmark's entry of the hparams (saved as ``benchmark``).
+    title : str, optional
+        Heading of ``results.md``.
+    extra : dict, optional
+        More keys for ``results.json``.
+    columns : list of (str, str)
+        Per-run columns of the table (:func:`format_runs_table`).
+    notes : list of str
+        Lines written under the table.
+
+    Returns
+    -------
+    dict
+        ``{"json": path, "markdown": path}``.
+    """
+    os.makedirs(folder, exist_ok=True)
+    summary = dict(report, benchmark=dict(benchmark or {}), **(extra or {}))
+    paths = {"json": os.path.join(folder, "results.json"),
+             "markdown": os.path.join(folder, "results.md")}
+    with open(paths["json"], "w", encoding="utf-8") as f:
+        json.dump(_json_safe(summary), f, indent=1, ensure_ascii=False)
+    lines = [f"# {title or 'Pengi evaluation'}", "",
+             format_runs_table(report, columns), "", *notes]
+    with open(paths["markdown"], "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
     logger.info("results written to %s", paths["json"])
     return paths
