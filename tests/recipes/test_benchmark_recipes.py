@@ -368,6 +368,87 @@ def test_linear_probe(scripts, data, model, tmp_path, dataset, yaml, n_runs):
     assert "mean ± std" in (tmp_path / "results.md").read_text()
 
 
+def test_finetune_every_run(scripts, data, model, tmp_path, monkeypatch):
+    """``--run_name all``: ESC-50's 5 official folds in one command, each
+    trained from the same model into its own folder; the report's mean and
+    std are those of the folds' own results; a failed fold is reported
+    while the others run, and the same command then trains it alone,
+    reusing the finished folds."""
+    from pengi_sb.benchmark import finetune
+
+    argv = [_hparams("ESC50", "finetune", "finetune.yaml"), "--data_folder",
+            data("ESC50"), "--pretrained_source", model, "--output_folder",
+            str(tmp_path), "--run_name", "all", "--debug", "--num_workers",
+            "0", "--methods", "[likelihood]", *TINY]
+    folds = [f"fold{k}" for k in range(1, 6)]
+    train_one = finetune.run
+
+    def fold2_fails(hparams, *args):
+        if hparams["run_name"] == "fold2":
+            raise RuntimeError("out of memory")
+        return train_one(hparams, *args)
+
+    monkeypatch.setattr(finetune, "run", fold2_fails)
+    with pytest.raises(finetune.RunsFailedError, match="fold2") as failed:
+        scripts("ESC50", "finetune").main(argv)
+    assert [f["name"] for f in failed.value.failed] == ["fold2"]
+    saved = _read(tmp_path / "results.json")
+    assert [r["name"] for r in saved["runs"]] == [f for f in folds
+                                                  if f != "fold2"]
+    assert "out of memory" in saved["failed"][0]["error"]
+    assert "Failed: fold2" in (tmp_path / "results.md").read_text()
+    written = {f: os.path.getmtime(tmp_path / f / "evaluation" /
+                                   "results.json")
+               for f in folds if f != "fold2"}
+
+    monkeypatch.setattr(finetune, "run", train_one)
+    _, report = scripts("ESC50", "finetune").main(argv)
+    saved = _read(tmp_path / "results.json")
+    assert [r["name"] for r in saved["runs"]] == folds
+    assert [r["reused"] for r in saved["runs"]] == [
+        f != "fold2" for f in folds]
+    assert saved["failed"] == [] and report["mean"] == saved["mean"]
+    for fold, stamp in written.items():
+        assert os.path.getmtime(tmp_path / fold / "evaluation" /
+                                "results.json") == stamp
+    per_fold = []
+    for fold, entry in zip(folds, saved["runs"], strict=True):
+        own = _read(tmp_path / fold / "evaluation" / "results.json")
+        assert own["run"] == fold and own["n_scored"] == entry["n_scored"]
+        assert (tmp_path / fold / "pretrained" / "hyperparams.yaml").is_file()
+        per_fold.append(own["metrics"]["likelihood"]["accuracy"])
+    assert sum(e["n_test"] for e in saved["runs"]) == 7
+    assert saved["primary"] == "likelihood/accuracy"
+    assert list(saved["mean"]) == ["likelihood/accuracy"]
+    assert saved["mean"]["likelihood/accuracy"] == pytest.approx(
+        sum(per_fold) / len(per_fold))
+    assert saved["std"]["likelihood/accuracy"] == pytest.approx(
+        float(torch.tensor(per_fold).std(unbiased=False)))
+    markdown = (tmp_path / "results.md").read_text()
+    assert "mean ± std" in markdown and "Failed" not in markdown
+    assert all(f"| {fold} |" in markdown for fold in folds)
+
+
+def test_finetune_every_development_fold(scripts, model, tmp_path):
+    """TUT2017's ``--run_name all`` trains the development set's 4 folds
+    (its yaml's all_runs), which need no evaluation set."""
+    folder = sound.make_tut2017_layout(str(tmp_path / "data"),
+                                       evaluation=False)
+    out = tmp_path / "out"
+    argv = [_hparams("TUT2017", "finetune", "finetune.yaml"), "--data_folder",
+            folder, "--pretrained_source", model, "--output_folder",
+            str(out), "--run_name", "all", "--evaluation_set", "auto",
+            "--debug", "--num_workers", "0", "--methods", "[likelihood]",
+            *TINY]
+    _, report = scripts("TUT2017", "finetune").main(argv)
+    saved = _read(out / "results.json")
+    assert [r["name"] for r in saved["runs"]] == [f"fold{k}"
+                                                  for k in range(1, 5)]
+    assert saved["mean"]["likelihood/accuracy"] == pytest.approx(
+        sum(r["test"]["likelihood/accuracy"] for r in saved["runs"]) / 4)
+    assert not (out / "evaluation").exists()
+
+
 # --------------------------------------------------- the real entry points
 def _subprocess(args, cwd):
     env = dict(os.environ, PYTHONPATH=ROOT, HF_HUB_OFFLINE="1",
