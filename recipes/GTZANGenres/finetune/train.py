@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Recipe: fine-tuning Pengi on GTZANGenres with PengiBrain.
 
-One run of the protocol per call (``--run_name``). The loop is
+One run of the protocol per call (``--run_name <run>``), or every run with
+the mean and std of their scores (``--run_name all``). The loop is
 :func:`pengi_sb.benchmark.finetune.main`; the yamls in ``hparams/``
 (``finetune.yaml``) hold what this benchmark changes and take the rest from
 ``recipes/hparams/finetune_common.yaml``.
@@ -11,7 +12,7 @@ To run::
     python recipes/GTZANGenres/finetune/train.py \\
         recipes/GTZANGenres/finetune/hparams/finetune.yaml \\
         --data_folder <GTZAN> \\
-        --pretrained_source pretrained/pengi_base [--run_name <run>]
+        --pretrained_source pretrained/pengi_base [--run_name <run>|all]
 
 Authors
  * pengi-sb developers 2026

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Recipe: fine-tuning Pengi on NSynth with PengiBrain.
 
-One run of the protocol per call (``--run_name``). The loop is
+One run of the protocol per call (``--run_name <run>``), or every run with
+the mean and std of their scores (``--run_name all``). The loop is
 :func:`pengi_sb.benchmark.finetune.main`; the yamls in ``hparams/``
 (``finetune_instrument.yaml``, ``finetune_pitch.yaml``,
 ``finetune_qualities.yaml``, ``finetune_velocity.yaml``) hold what this
@@ -13,7 +14,7 @@ To run::
     python recipes/NSynth/finetune/train.py \\
         recipes/NSynth/finetune/hparams/finetune_instrument.yaml \\
         --data_folder <NSynth> \\
-        --pretrained_source pretrained/pengi_base [--run_name <run>]
+        --pretrained_source pretrained/pengi_base [--run_name <run>|all]
 
 Authors
  * pengi-sb developers 2026
