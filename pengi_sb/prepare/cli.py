@@ -134,12 +134,13 @@ def missing_threshold(max_missing_fraction=None, missing=None):
 
     Example
     -------
-    >>> missing_threshold(), missing_threshold(0), missing_threshold(missing="skip")
+    >>> missing_threshold(), missing_threshold(0), missing_threshold(
+    ...     missing="skip")
     (0.05, 0.0, 1.0)
-    >>> missing_threshold(5)
+    >>> missing_threshold(5)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
      ...
-    ValueError: max_missing_fraction must be a number from 0 to 1 (a share of the listed items, 0.05 = 5 %), got 5
+    ValueError: max_missing_fraction must be a number from 0 to 1 ..., got 5
     """
     if max_missing_fraction is None:
         if missing is None:
@@ -418,7 +419,8 @@ class ManifestBuilder:
         >>> folder = tempfile.mkdtemp()
         >>> open(os.path.join(folder, "souffle_me.tallique.wav"), "w").close()
         >>> builder = ManifestBuilder(folder, "demo")
-        >>> os.path.basename(builder.audio_path(folder, "souffle_me_tallique.wav"))
+        >>> found = builder.audio_path(folder, "souffle_me_tallique.wav")
+        >>> os.path.basename(found)
         'souffle_me.tallique.wav'
         >>> builder.variants[0]["listed"], builder.variants[0]["found"]
         ('souffle_me_tallique.wav', 'souffle_me.tallique.wav')

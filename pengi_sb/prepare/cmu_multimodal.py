@@ -79,7 +79,8 @@ def sentiment_label(score, neutral_threshold=0.0):
 
 def prepare_cmu_sentiment(dataset, download_hint, data_folder, save_folder,
                           skip_prep=False, audio_pattern=DEFAULT_AUDIO_PATTERN,
-                          neutral_threshold=0.0):
+                          neutral_threshold=0.0,
+                          max_missing_fraction=None):
     """Writes sentiment manifests of CMU-MOSI or CMU-MOSEI.
 
     Arguments
@@ -100,6 +101,10 @@ def prepare_cmu_sentiment(dataset, download_hint, data_folder, save_folder,
         ``{clip_id}`` slots.
     neutral_threshold : float
         Half-width of the neutral band of the score.
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 1: copies of this set lack clips as a
+        rule, so only an empty split fails; see :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -150,4 +155,5 @@ def prepare_cmu_sentiment(dataset, download_hint, data_folder, save_folder,
         options={"audio_pattern": audio_pattern,
                  "neutral_threshold": neutral_threshold},
         skip_prep=skip_prep, missing="skip",
+        max_missing_fraction=max_missing_fraction,
     )

@@ -145,7 +145,8 @@ def _audio_path(audio_dir, naming, ext, row):
 
 def prepare_audiocaps(data_folder, save_folder, skip_prep=False,
                       audio_ext=None, grouped_splits=("valid", "test"),
-                      sample_rate=None):
+                      sample_rate=None,
+                      max_missing_fraction=None):
     """Writes AudioCaps captioning manifests.
 
     Arguments
@@ -165,6 +166,10 @@ def prepare_audiocaps(data_folder, save_folder, skip_prep=False,
     sample_rate : int, optional
         With aac-datasets, the ``audio_<rate>Hz`` folder to read when
         there are several.
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 1: copies of this set lack clips as a
+        rule, so only an empty split fails; see :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -223,6 +228,7 @@ def prepare_audiocaps(data_folder, save_folder, skip_prep=False,
                  "sample_rate": sample_rate,
                  "layout": found.name if found else None},
         skip_prep=skip_prep, missing="skip",
+        max_missing_fraction=max_missing_fraction,
     )
 
 

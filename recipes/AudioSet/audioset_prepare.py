@@ -134,7 +134,8 @@ def read_title(audio_path):
 
 
 def prepare_audioset(
-    data_folder, save_folder, skip_prep=False, subsets=tuple(SUBSETS)
+    data_folder, save_folder, skip_prep=False, subsets=tuple(SUBSETS),
+    max_missing_fraction=None,
 ):
     """Writes one manifest per AudioSet subset and ``labels.json``.
 
@@ -148,6 +149,10 @@ def prepare_audioset(
         Do nothing (return the manifest paths).
     subsets : list of str
         Among ``balanced_train``, ``unbalanced_train``, ``eval``.
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 1: copies of this set lack clips as a
+        rule, so only an empty split fails; see :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -207,6 +212,7 @@ def prepare_audioset(
     return run_preparation(
         DATASET, data_folder, save_folder, subsets, build, required, DOWNLOAD,
         skip_prep=skip_prep, missing="skip",
+        max_missing_fraction=max_missing_fraction,
     )
 
 

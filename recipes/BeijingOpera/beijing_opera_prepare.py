@@ -54,7 +54,8 @@ def clip_label(path):
 
 
 def prepare_beijing_opera(
-    data_folder, save_folder, skip_prep=False, task="sound_event"
+    data_folder, save_folder, skip_prep=False, task="sound_event",
+    max_missing_fraction=None,
 ):
     """Writes ``test.json`` (all clips) and ``labels.json`` (4 classes).
 
@@ -68,6 +69,10 @@ def prepare_beijing_opera(
         Do nothing (return the manifest paths).
     task : str
         ``"sound_event"`` or ``"music_note"`` (see the module docstring).
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 0.05; 0: any missing file fails; see
+        :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -106,6 +111,7 @@ def prepare_beijing_opera(
     return run_preparation(
         DATASET, data_folder, save_folder, ["test"], build, [], DOWNLOAD,
         options={"task": task}, skip_prep=skip_prep,
+        max_missing_fraction=max_missing_fraction,
     )
 
 

@@ -32,7 +32,8 @@ DOWNLOAD = (
 
 def prepare_cmumosei(data_folder, save_folder, skip_prep=False,
                      audio_pattern=DEFAULT_AUDIO_PATTERN,
-                     neutral_threshold=0.0):
+                     neutral_threshold=0.0,
+                     max_missing_fraction=None):
     """Writes CMU-MOSEI sentiment manifests.
 
     Arguments
@@ -48,6 +49,10 @@ def prepare_cmumosei(data_folder, save_folder, skip_prep=False,
         ``{clip_id}``.
     neutral_threshold : float
         Scores in [-t, t] are neutral.
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 1: copies of this set lack clips as a
+        rule, so only an empty split fails; see :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -57,6 +62,7 @@ def prepare_cmumosei(data_folder, save_folder, skip_prep=False,
     return prepare_cmu_sentiment(
         DATASET, DOWNLOAD, data_folder, save_folder, skip_prep=skip_prep,
         audio_pattern=audio_pattern, neutral_threshold=neutral_threshold,
+        max_missing_fraction=max_missing_fraction,
     )
 
 

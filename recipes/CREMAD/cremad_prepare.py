@@ -88,7 +88,8 @@ def parse_cremad_name(file_name):
 
 
 def prepare_cremad(data_folder, save_folder, skip_prep=False, n_folds=5,
-                   valid_fold=4, test_fold=5):
+                   valid_fold=4, test_fold=5,
+                   max_missing_fraction=None):
     """Writes CREMA-D emotion manifests with speaker-independent splits.
 
     Arguments
@@ -105,6 +106,10 @@ def prepare_cremad(data_folder, save_folder, skip_prep=False, n_folds=5,
         Fold used as ``valid`` (None: no validation split).
     test_fold : int
         Fold used as ``test``.
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 0.05; 0: any missing file fails; see
+        :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -134,6 +139,7 @@ def prepare_cremad(data_folder, save_folder, skip_prep=False, n_folds=5,
         options={"n_folds": n_folds, "valid_fold": valid_fold,
                  "test_fold": test_fold},
         skip_prep=skip_prep,
+        max_missing_fraction=max_missing_fraction,
     )
 
 

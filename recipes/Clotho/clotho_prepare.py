@@ -30,7 +30,11 @@ marker files (the first present is used):
 
 The caption CSVs have the columns ``file_name, caption_1 ... caption_5``;
 the ``clotho_metadata_*.csv`` files are not needed. Both layouts give the
-same manifests (only the ``wav`` paths differ).
+same manifests (only the ``wav`` paths differ). A CSV name whose file does
+not exist is matched to the one file whose name differs only in spelling
+(HTML entities, ``.`` for ``_``, Unicode form, letter case: releases and
+their copies disagree on such names, see :mod:`pengi_sb.prepare.names`);
+the matches are logged and listed in ``prepare_report.json``.
 
 Task ``captioning`` ("generate audio caption" -> ``{caption}``):
 
@@ -112,7 +116,8 @@ def find_audio_folder(data_folder, subset):
 
 
 def prepare_clotho(data_folder, save_folder, skip_prep=False,
-                   grouped_splits=("valid", "test")):
+                   grouped_splits=("valid", "test"),
+                   max_missing_fraction=None):
     """Writes Clotho captioning manifests.
 
     Arguments
@@ -126,6 +131,10 @@ def prepare_clotho(data_folder, save_folder, skip_prep=False,
         Do nothing.
     grouped_splits : sequence of str
         Splits written one item per clip with all references.
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 0.05; 0: any missing file fails; see
+        :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -145,7 +154,8 @@ def prepare_clotho(data_folder, save_folder, skip_prep=False,
             for row in rows:
                 add_captions(
                     builder, split, os.path.splitext(row["file_name"])[0],
-                    os.path.join(audio_dir, row["file_name"]),
+                    builder.audio_path(audio_dir, row["file_name"],
+                                       fold_case=True),
                     [row[c] for c in CAPTION_COLUMNS],
                     grouped=split in grouped_splits,
                     file_name=row["file_name"],
@@ -159,6 +169,7 @@ def prepare_clotho(data_folder, save_folder, skip_prep=False,
         options={"grouped_splits": list(grouped_splits),
                  "layout": found.name if found else None},
         skip_prep=skip_prep,
+        max_missing_fraction=max_missing_fraction,
     )
 
 

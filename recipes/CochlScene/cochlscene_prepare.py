@@ -42,7 +42,8 @@ def scene_text(folder_name):
     return " ".join(w.lower() for w in words) or folder_name.lower()
 
 
-def prepare_cochlscene(data_folder, save_folder, skip_prep=False):
+def prepare_cochlscene(data_folder, save_folder, skip_prep=False,
+                       max_missing_fraction=None):
     """Writes ``train.json``, ``valid.json``, ``test.json``, ``labels.json``.
 
     Arguments
@@ -53,6 +54,10 @@ def prepare_cochlscene(data_folder, save_folder, skip_prep=False):
         Where the manifests and ``labels.json`` go.
     skip_prep : bool
         Do nothing (return the manifest paths).
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 0.05; 0: any missing file fails; see
+        :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -84,6 +89,7 @@ def prepare_cochlscene(data_folder, save_folder, skip_prep=False):
     return run_preparation(
         DATASET, data_folder, save_folder, list(SPLITS), build,
         list(SPLITS.values()), DOWNLOAD, skip_prep=skip_prep,
+        max_missing_fraction=max_missing_fraction,
     )
 
 

@@ -163,7 +163,8 @@ def read_weak_labels(path):
 
 
 def prepare_dcase2017task4(
-    data_folder, save_folder, skip_prep=False, audio_dirs=None
+    data_folder, save_folder, skip_prep=False, audio_dirs=None,
+    max_missing_fraction=None,
 ):
     """Writes ``train.json``, ``valid.json`` and ``test.json``.
 
@@ -179,6 +180,10 @@ def prepare_dcase2017task4(
     audio_dirs : dict, optional
         ``{split: folder relative to data_folder}`` overriding the audio
         folders looked for.
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 1: copies of this set lack clips as a
+        rule, so only an empty split fails; see :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -222,6 +227,7 @@ def prepare_dcase2017task4(
         DATASET, data_folder, save_folder, list(LIST_FILES), build, required,
         DOWNLOAD, options={"audio_dirs": chosen_audio}, skip_prep=skip_prep,
         missing="skip",
+        max_missing_fraction=max_missing_fraction,
     )
 
 

@@ -109,6 +109,7 @@ def prepare_esc50(
     subset="all",
     actions_csv=None,
     action_threshold=2.0,
+    max_missing_fraction=None,
 ):
     """Writes ESC-50 manifests ``fold1..fold5.json`` and ``test.json``.
 
@@ -128,6 +129,10 @@ def prepare_esc50(
         ``<data_folder>/actionvector_one_per_audiofile.csv``).
     action_threshold : float
         Minimum mean rating (0-4) for an action to count as a label.
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 0.05; 0: any missing file fails; see
+        :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -203,6 +208,7 @@ def prepare_esc50(
         DATASET, data_folder, save_folder, splits, build, required,
         ACTIONS_DOWNLOAD if subset == "actions" else DOWNLOAD,
         options=options, skip_prep=skip_prep,
+        max_missing_fraction=max_missing_fraction,
     )
 
 

@@ -135,7 +135,8 @@ def track_genres(track_id, row, titles, path):
     return [titles[i] for i in ids if i in titles]
 
 
-def prepare_fma(data_folder, save_folder, skip_prep=False, size="small"):
+def prepare_fma(data_folder, save_folder, skip_prep=False, size="small",
+                max_missing_fraction=None):
     """Writes ``train.json``, ``valid.json``, ``test.json``, ``labels.json``.
 
     Arguments
@@ -148,6 +149,10 @@ def prepare_fma(data_folder, save_folder, skip_prep=False, size="small"):
         Do nothing (return the manifest paths).
     size : str
         ``small``, ``medium``, ``large`` or ``full``.
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 1: copies of this set lack clips as a
+        rule, so only an empty split fails; see :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -195,6 +200,7 @@ def prepare_fma(data_folder, save_folder, skip_prep=False, size="small"):
         ["fma_metadata/tracks.csv", "fma_metadata/genres.csv", f"fma_{size}"],
         DOWNLOAD, options={"size": size}, skip_prep=skip_prep,
         missing="skip",
+        max_missing_fraction=max_missing_fraction,
     )
 
 

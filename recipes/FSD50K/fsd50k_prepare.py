@@ -66,7 +66,8 @@ def _clip_labels(row, mid_to_label, path):
     return [mid_to_label[m] for m in mids]
 
 
-def prepare_fsd50k(data_folder, save_folder, skip_prep=False):
+def prepare_fsd50k(data_folder, save_folder, skip_prep=False,
+                   max_missing_fraction=None):
     """Writes ``train.json``, ``valid.json`` (dev) and ``test.json`` (eval).
 
     Arguments
@@ -78,6 +79,10 @@ def prepare_fsd50k(data_folder, save_folder, skip_prep=False):
         Where the manifests and ``labels.json`` go.
     skip_prep : bool
         Do nothing (return the manifest paths).
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 0.05; 0: any missing file fails; see
+        :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -123,6 +128,7 @@ def prepare_fsd50k(data_folder, save_folder, skip_prep=False):
         ["FSD50K.dev_audio", "FSD50K.eval_audio", f"{GT}/dev.csv",
          f"{GT}/eval.csv", f"{GT}/vocabulary.csv"],
         DOWNLOAD, skip_prep=skip_prep,
+        max_missing_fraction=max_missing_fraction,
     )
 
 

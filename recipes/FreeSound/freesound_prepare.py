@@ -128,7 +128,8 @@ def load_metadata(data_folder, metadata_file):
 
 
 def prepare_freesound(data_folder, save_folder, skip_prep=False,
-                      metadata_file=None, audio_folder="audio", max_tags=10):
+                      metadata_file=None, audio_folder="audio", max_tags=10,
+                      max_missing_fraction=None):
     """Writes the FreeSound/FindSound metadata manifest (``train``).
 
     Arguments
@@ -146,6 +147,10 @@ def prepare_freesound(data_folder, save_folder, skip_prep=False,
         Folder of ``<id>.<ext>`` files, relative to ``data_folder``.
     max_tags : int
         Tags kept in the metadata string.
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 1: copies of this set lack clips as a
+        rule, so only an empty split fails; see :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -189,6 +194,7 @@ def prepare_freesound(data_folder, save_folder, skip_prep=False,
         options={"metadata_file": metadata_file, "audio_folder": audio_folder,
                  "max_tags": max_tags},
         skip_prep=skip_prep, missing="skip",
+        max_missing_fraction=max_missing_fraction,
     )
 
 

@@ -53,7 +53,8 @@ def find_genres_root(data_folder):
     )
 
 
-def prepare_gtzan_genres(data_folder, save_folder, skip_prep=False):
+def prepare_gtzan_genres(data_folder, save_folder, skip_prep=False,
+                         max_missing_fraction=None):
     """Writes ``test.json`` (all clips) and ``labels.json`` (10 genres).
 
     Arguments
@@ -64,6 +65,10 @@ def prepare_gtzan_genres(data_folder, save_folder, skip_prep=False):
         Where the manifests and ``labels.json`` go.
     skip_prep : bool
         Do nothing (return the manifest paths).
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 0.05; 0: any missing file fails; see
+        :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -95,6 +100,7 @@ def prepare_gtzan_genres(data_folder, save_folder, skip_prep=False):
         DATASET, data_folder, save_folder, ["test"], build,
         [os.path.join(root or ROOTS[0], g) for g in GENRES], DOWNLOAD,
         options={"root": root}, skip_prep=skip_prep,
+        max_missing_fraction=max_missing_fraction,
     )
 
 

@@ -32,7 +32,8 @@ DOWNLOAD = (
 CLASSES = {"music": "music_wav", "speech": "speech_wav"}
 
 
-def prepare_gtzan_music_speech(data_folder, save_folder, skip_prep=False):
+def prepare_gtzan_music_speech(data_folder, save_folder, skip_prep=False,
+                               max_missing_fraction=None):
     """Writes ``test.json`` (all clips) and ``labels.json``.
 
     Arguments
@@ -43,6 +44,10 @@ def prepare_gtzan_music_speech(data_folder, save_folder, skip_prep=False):
         Where the manifests and ``labels.json`` go.
     skip_prep : bool
         Do nothing (return the manifest paths).
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 0.05; 0: any missing file fails; see
+        :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -66,6 +71,7 @@ def prepare_gtzan_music_speech(data_folder, save_folder, skip_prep=False):
     return run_preparation(
         DATASET, data_folder, save_folder, ["test"], build,
         list(CLASSES.values()), DOWNLOAD, skip_prep=skip_prep,
+        max_missing_fraction=max_missing_fraction,
     )
 
 

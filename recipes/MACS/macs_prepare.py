@@ -86,7 +86,8 @@ def load_macs(path):
     return files
 
 
-def prepare_macs(data_folder, save_folder, skip_prep=False):
+def prepare_macs(data_folder, save_folder, skip_prep=False,
+                 max_missing_fraction=None):
     """Writes the MACS captioning manifest (``train``).
 
     Arguments
@@ -99,6 +100,10 @@ def prepare_macs(data_folder, save_folder, skip_prep=False):
         Where ``train.json`` is written.
     skip_prep : bool
         Do nothing.
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 0.05; 0: any missing file fails; see
+        :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -133,6 +138,7 @@ def prepare_macs(data_folder, save_folder, skip_prep=False):
         required=found.required() if found else [], download_hint=DOWNLOAD,
         options={"layout": found.name if found else None},
         skip_prep=skip_prep,
+        max_missing_fraction=max_missing_fraction,
     )
 
 

@@ -72,7 +72,8 @@ COLUMNS = ("Utterance", "Speaker", "Emotion", "Sentiment", "Dialogue_ID",
 
 
 def prepare_meld(data_folder, save_folder, skip_prep=False,
-                 tasks=("emotion", "sentiment")):
+                 tasks=("emotion", "sentiment"),
+                 max_missing_fraction=None):
     """Writes MELD emotion and sentiment manifests.
 
     Arguments
@@ -85,6 +86,10 @@ def prepare_meld(data_folder, save_folder, skip_prep=False,
         Do nothing.
     tasks : sequence of str
         ``emotion`` and/or ``sentiment``.
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 1: copies of this set lack clips as a
+        rule, so only an empty split fails; see :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -137,6 +142,7 @@ def prepare_meld(data_folder, save_folder, skip_prep=False,
         required=[name for pair in SPLITS.values() for name in pair],
         download_hint=DOWNLOAD, options={"tasks": tasks},
         skip_prep=skip_prep, missing="skip",
+        max_missing_fraction=max_missing_fraction,
     )
 
 

@@ -67,7 +67,8 @@ def _number(value):
 
 
 def prepare_msppodcast(data_folder, save_folder, skip_prep=False,
-                       splits=("train", "valid", "test1", "test2")):
+                       splits=("train", "valid", "test1", "test2"),
+                       max_missing_fraction=None):
     """Writes MSP-Podcast categorical emotion manifests.
 
     Arguments
@@ -81,6 +82,10 @@ def prepare_msppodcast(data_folder, save_folder, skip_prep=False,
     splits : sequence of str
         Manifests to write, among train, valid, test1, test2, test3; rows
         of other partitions are left out.
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 0.05; 0: any missing file fails; see
+        :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -124,6 +129,7 @@ def prepare_msppodcast(data_folder, save_folder, skip_prep=False,
         required=["Audios", "Labels/labels_consensus.csv"],
         download_hint=DOWNLOAD, options={"splits": splits},
         skip_prep=skip_prep,
+        max_missing_fraction=max_missing_fraction,
     )
 
 

@@ -99,7 +99,8 @@ def note_labels(fields, target):
 
 
 def prepare_nsynth(
-    data_folder, save_folder, skip_prep=False, target="full", splits=SPLITS
+    data_folder, save_folder, skip_prep=False, target="full", splits=SPLITS,
+    max_missing_fraction=None,
 ):
     """Writes ``<split>.json`` for each NSynth split and ``labels.json``.
 
@@ -117,6 +118,10 @@ def prepare_nsynth(
         ``qualities`` (see the module docstring).
     splits : list of str
         Which of ``train``, ``valid``, ``test`` to prepare.
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 0.05; 0: any missing file fails; see
+        :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -161,6 +166,7 @@ def prepare_nsynth(
     return run_preparation(
         DATASET, data_folder, save_folder, splits, build, required, DOWNLOAD,
         options={"target": target}, skip_prep=skip_prep,
+        max_missing_fraction=max_missing_fraction,
     )
 
 

@@ -112,7 +112,8 @@ def parse_ravdess_name(file_name):
 
 
 def prepare_ravdess(data_folder, save_folder, skip_prep=False, n_folds=4,
-                    valid_fold=3, test_fold=4, include_song=False):
+                    valid_fold=3, test_fold=4, include_song=False,
+                    max_missing_fraction=None):
     """Writes RAVDESS emotion manifests with actor-based splits.
 
     Arguments
@@ -131,6 +132,10 @@ def prepare_ravdess(data_folder, save_folder, skip_prep=False, n_folds=4,
         Fold used as ``test``.
     include_song : bool
         Also use the song files (vocal channel 02).
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 0.05; 0: any missing file fails; see
+        :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -170,6 +175,7 @@ def prepare_ravdess(data_folder, save_folder, skip_prep=False, n_folds=4,
         options={"n_folds": n_folds, "valid_fold": valid_fold,
                  "test_fold": test_fold, "include_song": include_song},
         skip_prep=skip_prep,
+        max_missing_fraction=max_missing_fraction,
     )
 
 

@@ -48,7 +48,8 @@ def clip_label(name):
     return PREFIX_TO_LABEL.get(match["prefix"].lower())
 
 
-def prepare_sesa(data_folder, save_folder, skip_prep=False):
+def prepare_sesa(data_folder, save_folder, skip_prep=False,
+                 max_missing_fraction=None):
     """Writes ``train.json`` and ``test.json`` and ``labels.json``.
 
     Arguments
@@ -59,6 +60,10 @@ def prepare_sesa(data_folder, save_folder, skip_prep=False):
         Where the manifests and ``labels.json`` go.
     skip_prep : bool
         Do nothing (return the manifest paths).
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 0.05; 0: any missing file fails; see
+        :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -89,6 +94,7 @@ def prepare_sesa(data_folder, save_folder, skip_prep=False):
     return run_preparation(
         DATASET, data_folder, save_folder, list(SPLITS), build,
         list(SPLITS.values()), DOWNLOAD, skip_prep=skip_prep,
+        max_missing_fraction=max_missing_fraction,
     )
 
 

@@ -98,7 +98,8 @@ def load_descriptions(path):
 
 def prepare_sounddescs(data_folder, save_folder, skip_prep=False,
                        audio_folder="audios",
-                       grouped_splits=("valid", "test")):
+                       grouped_splits=("valid", "test"),
+                       max_missing_fraction=None):
     """Writes SoundDescs captioning manifests.
 
     Arguments
@@ -114,6 +115,10 @@ def prepare_sounddescs(data_folder, save_folder, skip_prep=False,
         ``data_folder``.
     grouped_splits : sequence of str
         Splits written in the evaluation format (``references``).
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 1: copies of this set lack clips as a
+        rule, so only an empty split fails; see :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -157,6 +162,7 @@ def prepare_sounddescs(data_folder, save_folder, skip_prep=False,
         options={"audio_folder": audio_folder,
                  "grouped_splits": list(grouped_splits)},
         skip_prep=skip_prep, missing="skip",
+        max_missing_fraction=max_missing_fraction,
     )
 
 

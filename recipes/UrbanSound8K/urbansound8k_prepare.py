@@ -38,7 +38,8 @@ FOLDS = tuple(range(1, 11))
 COLUMNS = ("slice_file_name", "fsID", "salience", "fold", "classID", "class")
 
 
-def prepare_urbansound8k(data_folder, save_folder, skip_prep=False):
+def prepare_urbansound8k(data_folder, save_folder, skip_prep=False,
+                         max_missing_fraction=None):
     """Writes ``fold1..fold10.json`` and ``test.json`` (all clips).
 
     Arguments
@@ -49,6 +50,10 @@ def prepare_urbansound8k(data_folder, save_folder, skip_prep=False):
         Where the manifests and ``labels.json`` go.
     skip_prep : bool
         Do nothing (return the manifest paths).
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 0.05; 0: any missing file fails; see
+        :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -92,6 +97,7 @@ def prepare_urbansound8k(data_folder, save_folder, skip_prep=False):
         DATASET, data_folder, save_folder, splits, build,
         ["metadata/UrbanSound8K.csv", *(f"audio/fold{k}" for k in FOLDS)],
         DOWNLOAD, skip_prep=skip_prep,
+        max_missing_fraction=max_missing_fraction,
     )
 
 

@@ -79,7 +79,8 @@ def read_datafile(path):
 
 
 def prepare_vocalsound(data_folder, save_folder, skip_prep=False,
-                       audio_folder="audio_16k", task="sound_event"):
+                       audio_folder="audio_16k", task="sound_event",
+                       max_missing_fraction=None):
     """Writes VocalSound manifests from the official split datafiles.
 
     Arguments
@@ -94,6 +95,10 @@ def prepare_vocalsound(data_folder, save_folder, skip_prep=False,
         ``audio_16k`` or ``audio_44k``.
     task : str
         Template name; its label field must be ``events``.
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 0.05; 0: any missing file fails; see
+        :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -129,6 +134,7 @@ def prepare_vocalsound(data_folder, save_folder, skip_prep=False,
         download_hint=DOWNLOAD,
         options={"audio_folder": audio_folder, "task": task},
         skip_prep=skip_prep,
+        max_missing_fraction=max_missing_fraction,
     )
 
 

@@ -197,7 +197,8 @@ def find_audio_folders(data_folder, sources):
 
 def prepare_wavcaps(data_folder, save_folder, skip_prep=False,
                     sources=tuple(SOURCES), blacklists=DEFAULT_BLACKLISTS,
-                    audio_folders=None):
+                    audio_folders=None,
+                    max_missing_fraction=None):
     """Writes the WavCaps captioning manifest (``train``).
 
     Arguments
@@ -217,6 +218,10 @@ def prepare_wavcaps(data_folder, save_folder, skip_prep=False,
     audio_folders : dict, optional
         ``{source: folder}`` relative to ``data_folder``, overriding the
         search for ``<Source>_flac``.
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 1: copies of this set lack clips as a
+        rule, so only an empty split fails; see :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -273,6 +278,7 @@ def prepare_wavcaps(data_folder, save_folder, skip_prep=False,
                  "audio_folders": audio_folders,
                  "layout": found.name if found else None},
         skip_prep=skip_prep, missing="skip",
+        max_missing_fraction=max_missing_fraction,
     )
 
 

@@ -83,7 +83,8 @@ def find_audio_folder(data_folder, audio_folder=None):
 
 
 def prepare_wavtext5k(data_folder, save_folder, skip_prep=False,
-                      audio_folder=None):
+                      audio_folder=None,
+                      max_missing_fraction=None):
     """Writes the WavText5K captioning manifest (``train``).
 
     Arguments
@@ -96,6 +97,10 @@ def prepare_wavtext5k(data_folder, save_folder, skip_prep=False,
         Do nothing.
     audio_folder : str, optional
         Audio folder relative to ``data_folder`` (default: detected).
+    max_missing_fraction : float, optional
+        The share of a split's items whose audio may be missing before the
+        preparation fails (default 1: copies of this set lack clips as a
+        rule, so only an empty split fails; see :mod:`pengi_sb.prepare.cli`).
 
     Returns
     -------
@@ -127,6 +132,7 @@ def prepare_wavtext5k(data_folder, save_folder, skip_prep=False,
         required=["WavText5K.csv"], download_hint=DOWNLOAD,
         options={"audio_folder": audio_folder}, skip_prep=skip_prep,
         missing="skip",
+        max_missing_fraction=max_missing_fraction,
     )
 
 

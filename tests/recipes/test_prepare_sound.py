@@ -700,3 +700,55 @@ def test_most_audio_missing_fails_clearly(tmp_path):
     # the threshold the message suggests lets it through
     paths = fn(data, save, max_missing_fraction=0.73)
     assert len(read_manifest(paths["train"])) == 9
+
+
+def test_clotho_names_spelled_differently(tmp_path):
+    """Clotho's caption CSVs name files the audio copy spells otherwise
+    ('.' for '_', letter case): matched, logged in the report."""
+    from layouts import speech_text
+
+    data = speech_text.make_clotho_layout(str(tmp_path / "clotho"))
+    renamed = {("clotho_audio_development", "dog_bark_01.wav"):
+               "dog_bark.01.wav",
+               ("clotho_audio_evaluation", "Train horn.wav"):
+               "train horn.wav"}
+    for (folder, name), new in renamed.items():
+        os.rename(os.path.join(data, folder, name),
+                  os.path.join(data, folder, new))
+    fn = load_recipe("Clotho", "clotho_prepare").prepare_clotho
+    save = str(tmp_path / "save")
+    paths = fn(data, save, max_missing_fraction=0)
+    train = read_manifest(paths["train"], data_root=data)
+    assert train["dog_bark_01_1"]["wav"].endswith("dog_bark.01.wav")
+    test = read_manifest(paths["test"], data_root=data)
+    assert test["Train horn"]["wav"].endswith("train horn.wav")
+    assert sorted((v["listed"], v["found"]) for v in _report(save)[
+        "matched_by_variant"]) == [("Train horn.wav", "train horn.wav"),
+                                   ("dog_bark_01.wav", "dog_bark.01.wav")]
+
+
+def test_every_prepare_function_takes_max_missing_fraction():
+    """The missing-audio error tells users to set max_missing_fraction on
+    the prepare script's command line or under the yaml's prepare: every
+    prepare function whose items can miss audio takes it (and passes it
+    on to run_preparation)."""
+    import glob
+    import inspect
+    import re
+
+    checked = []
+    for script in sorted(glob.glob(os.path.join(ROOT, "recipes", "*",
+                                                "*_prepare.py"))):
+        with open(script, encoding="utf-8") as f:
+            source = f.read()
+        if ("run_preparation(" not in source
+                and "prepare_cmu_sentiment(" not in source):
+            continue  # LocalSounds: its own flow, it lists no files
+        folder, name = script.split(os.sep)[-2:]
+        cli_fn = re.search(r"run_prepare_cli\(\s*(\w+)", source).group(1)
+        fn = getattr(load_recipe(folder, name[:-3]), cli_fn)
+        assert "max_missing_fraction" in inspect.signature(
+            fn).parameters, script
+        assert "max_missing_fraction=max_missing_fraction" in source, script
+        checked.append(folder)
+    assert len(checked) == 28 and "LocalSounds" not in checked
