@@ -1,9 +1,12 @@
 """Log-mel front end of Pengi's audio encoder (torchlibrosa-compatible).
 
-The STFT is a strided convolution with windowed DFT kernels and the mel
-projection a matrix product, so the release checkpoints' stored kernels
-(``conv_real``, ``conv_imag``) and mel matrix (``melW``) load into it and
-give the original numbers exactly.
+The STFT is defined by windowed DFT kernels and the mel projection is a
+matrix product, so the release checkpoints' stored kernels (``conv_real``,
+``conv_imag``) and mel matrix (``melW``) load into it and give the original
+numbers. While the kernels are the Hann-windowed DFT (those of every
+release checkpoint), the STFT is computed with an FFT (``torch.stft``,
+about 30 times fewer operations than the strided convolution, the same
+values to float32 rounding); other kernels are applied as the convolution.
 
 Example
 -------
@@ -79,6 +82,32 @@ class LogMelFrontEnd(nn.Module):
             torch.cat([real, imag], dim=0), requires_grad=False
         )
         self.mel_matrix = nn.Parameter(mel, requires_grad=False)  # [n_freq, n_mels]
+        self.register_buffer("window", torch.hann_window(n_fft),
+                             persistent=False)
+        self.use_fft = True  # the kernels are the DFT's (checked on load)
+        self.register_load_state_dict_post_hook(LogMelFrontEnd._check_kernels)
+
+    @staticmethod
+    def _check_kernels(module, incompatible_keys):
+        """After loading: the FFT path only while the loaded kernels are
+        the windowed DFT."""
+        real, imag = dft_kernels(module.n_fft)
+        module.use_fft = torch.equal(
+            module.stft_kernels.detach().cpu(), torch.cat([real, imag]))
+
+    def power_spectrum(self, wav):
+        """``wav [B, T]`` float32 -> power ``[B, frames, n_freq]`` of
+        centred, reflect-padded frames."""
+        if self.use_fft:
+            spec = torch.stft(wav, self.n_fft, hop_length=self.hop_length,
+                              window=self.window.float(), center=True,
+                              pad_mode="reflect", return_complex=True)
+            return (spec.real**2 + spec.imag**2).transpose(1, 2)
+        pad = self.n_fft // 2
+        x = F.pad(wav.unsqueeze(1), (pad, pad), mode="reflect")
+        spec = F.conv1d(x, self.stft_kernels.float(), stride=self.hop_length)
+        real, imag = spec.chunk(2, dim=1)  # each [B, n_freq, frames]
+        return (real**2 + imag**2).transpose(1, 2)
 
     def forward(self, wav):
         """``wav [B, T]`` -> log-mel ``[B, frames, n_mels]``, float32.
@@ -88,11 +117,6 @@ class LogMelFrontEnd(nn.Module):
         holds, and ``amin=1e-10`` is 0 in float16 (log10 -> -inf).
         """
         with torch.autocast(wav.device.type, enabled=False):
-            pad = self.n_fft // 2
-            x = F.pad(wav.float().unsqueeze(1), (pad, pad), mode="reflect")
-            spec = F.conv1d(x, self.stft_kernels.float(),
-                            stride=self.hop_length)
-            real, imag = spec.chunk(2, dim=1)  # each [B, n_freq, frames]
-            power = (real**2 + imag**2).transpose(1, 2)  # [B, frames, n_freq]
+            power = self.power_spectrum(wav.float())  # [B, frames, n_freq]
             mel = torch.matmul(power, self.mel_matrix.float())
             return 10.0 * torch.log10(torch.clamp(mel, min=self.amin))
