@@ -37,7 +37,9 @@ fail() {
 
 PACKAGES=(
     fluidsynth                  # renders the soundfont notes
-    timgm6mb-soundfont          # 6 MB General MIDI soundfont
+    fluid-soundfont-gm          # FluidR3 GM soundfont: training notes
+    musescore-general-soundfont-small  # MuseScore General: training notes
+    timgm6mb-soundfont          # TimGM6mb: the test notes (never trained on)
     asterisk-core-sounds-en-wav asterisk-core-sounds-en
     asterisk-core-sounds-es-wav asterisk-core-sounds-es
     asterisk-core-sounds-fr-wav asterisk-core-sounds-fr
@@ -109,6 +111,8 @@ fi
 
 # What localsounds_prepare.py reads must now be there.
 CHECKS=(
+    /usr/share/sounds/sf2/FluidR3_GM.sf2
+    /usr/share/sounds/sf3/MuseScore_General.sf3
     /usr/share/sounds/sf2/TimGM6mb.sf2
     /usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz
     /usr/share/hydrogen/data/drumkits/GMRockKit/drumkit.xml
@@ -123,7 +127,8 @@ for lang in en es fr it ru; do
     ls -d /usr/share/asterisk/sounds/"${lang}"_*_[fm]_* >/dev/null 2>&1 \
         || fail "no Asterisk voice folder for '$lang' under /usr/share/asterisk/sounds"
 done
-echo "install_sources.sh: LocalSounds sources ready ($(du -sh --total \
-    /usr/share/sounds/sf2/TimGM6mb.sf2 /usr/share/asterisk/sounds \
+echo "install_sources.sh: LocalSounds sources ready ($(du -shL --total \
+    /usr/share/sounds/sf2/TimGM6mb.sf2 /usr/share/sounds/sf2/FluidR3_GM.sf2 \
+    /usr/share/sounds/sf3/MuseScore_General.sf3 /usr/share/asterisk/sounds \
     /usr/share/hydrogen/data/drumkits /usr/share/sonic-pi/samples \
     /usr/share/sounds/freedesktop 2>/dev/null | tail -1 | cut -f1) on disk)"

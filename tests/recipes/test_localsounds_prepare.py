@@ -232,6 +232,30 @@ def test_no_clip_or_recording_leaks_across_splits(corpus):
 
 
 @needs_sources
+def test_test_notes_and_drums_come_from_sources_never_trained_on(corpus):
+    """Held out by recording source: the test notes are rendered with a
+    soundfont that renders no training or validation note (pitch-shifting
+    a training note cannot make one of them), and the test drum hits come
+    from kits training never hears."""
+    _, _, splits = corpus
+    fonts = {s: {i["soundfont"] for i in m.values() if i["source"] == "notes"}
+             for s, m in splits.items()}
+    assert fonts["test"] == {"TimGM6mb"}
+    assert fonts["train"] == fonts["valid"] == {"FluidR3_GM",
+                                                "MuseScore_General"}
+    kits = {s: {i["kit"] for i in m.values() if i["source"] == "drums"}
+            for s, m in splits.items()}
+    assert kits["test"] and not kits["test"] & (kits["train"] | kits["valid"])
+    assert not kits["valid"] & kits["train"]
+    # every program is heard from both training soundfonts
+    per_program = collections.defaultdict(set)
+    for item in splits["train"].values():
+        if item["source"] == "notes":
+            per_program[item["program"]].add(item["soundfont"])
+    assert all(len(f) == 2 for f in per_program.values())
+
+
+@needs_sources
 def test_audio_is_mono_at_the_sample_rate(corpus):
     data, _, splits = corpus
     seen = {}
@@ -320,6 +344,7 @@ def test_missing_sources_name_packages_and_script(tmp_path):
         prepare_localsounds(str(tmp_path / "d"), str(tmp_path / "s"), **bare)
     message = str(err.value)
     for needed in ("package fluidsynth", "timgm6mb-soundfont",
+                   "fluid-soundfont-gm", "musescore-general-soundfont-small",
                    "asterisk-core-sounds-fr-wav", "asterisk-core-sounds-ru)",
                    "hydrogen-drumkits", "sonic-pi-samples",
                    "sound-theme-freedesktop", "install_sources.sh"):
@@ -336,6 +361,16 @@ def test_missing_sources_name_packages_and_script(tmp_path):
     with pytest.raises(ValueError, match="unknown language"):
         prepare_localsounds(str(tmp_path / "d"), str(tmp_path / "s"),
                             sources=["speech"], languages=["de"], **bare)
+    with pytest.raises(ValueError, match="heard in no other split"):
+        prepare_localsounds(
+            str(tmp_path / "d"), str(tmp_path / "s"), sources=["notes"],
+            soundfonts={"train": ["TimGM6mb"], "valid": ["TimGM6mb"],
+                        "test": ["/x/TimGM6mb.sf2"]}, **bare)
+    with pytest.raises(ValueError, match="unknown soundfont 'Nope'"):
+        prepare_localsounds(
+            str(tmp_path / "d"), str(tmp_path / "s"), sources=["notes"],
+            soundfonts={"train": ["Nope"], "valid": ["TimGM6mb"],
+                        "test": ["FluidR3_GM"]}, **bare)
 
 
 # ------------------------------------------------------ building blocks ----
@@ -489,9 +524,18 @@ def test_assign_splits_keeps_groups_together():
 def test_collect_notes_plans_held_out_pitches():
     opts = {"programs_per_family": 2, "pitches_per_program": 5,
             "velocities": [50, 115], "valid_fraction": 0.2,
-            "test_fraction": 0.2}
+            "test_fraction": 0.2,
+            "soundfonts": {"train": ["A", "B"], "valid": ["A", "B"],
+                           "test": ["C"]}}
     clips = collect_notes(opts, random.Random(3))
     assert len(clips) == 8 * 2 * 5 * 2
+    assert len({c.clip_id for c in clips}) == len(clips)
+    for clip in clips:
+        assert clip.clip_id.endswith("_" + clip.fields["soundfont"].lower())
+        assert (clip.fields["soundfont"] == "C") == (clip.split == "test")
+    train_fonts = collections.Counter(c.fields["soundfont"] for c in clips
+                                      if c.split == "train")
+    assert train_fonts == {"A": 48, "B": 48}
     for family, spec in INSTRUMENT_FAMILIES.items():
         low, high = spec["pitches"]
         assert all(low <= c.fields["pitch"] <= high for c in clips
@@ -518,7 +562,7 @@ def test_questions_follow_the_facts_and_are_balanced():
     assert "is this a drum?" not in aqa_questions(hat)
     assert aqa_questions(hat)["is this a cymbal?"] == "yes"
     clips = [voice] + [
-        note_clip(f, 0, 60, 50, f"g{i}")
+        note_clip(f, 0, 60, 50, f"g{i}", "TimGM6mb")
         for i, f in enumerate(["piano", "organ", "organ", "flute"])]
     chosen = balanced_aqa(clips, random.Random(0), 1)
     per_question = collections.defaultdict(collections.Counter)
@@ -531,7 +575,7 @@ def test_questions_follow_the_facts_and_are_balanced():
 
 
 def test_build_items_of_a_test_note_and_a_train_drum(tmp_path):
-    note = note_clip("brass", 56, 70, 115, "note_p056_n070")
+    note = note_clip("brass", 56, 70, 115, "note_p056_n070", "TimGM6mb")
     hit = drum_clip("tom", {"name": "Kit", "license": "CC0"},
                     "Floor Tom", "/kit/tom.wav", None)
     note.split, hit.split = "test", "train"
@@ -540,13 +584,14 @@ def test_build_items_of_a_test_note_and_a_train_drum(tmp_path):
                                       "aqa_max_per_answer": 5},
                         random.Random(0))
     test = items["test"]
-    assert sorted(test) == ["note_p056_n070_v115__caption",
-                            "note_p056_n070_v115__note"]
-    item = test["note_p056_n070_v115__note"]
-    assert item["wav"] == "{data_root}/notes/note_p056_n070_v115.wav"
+    assert sorted(test) == ["note_p056_n070_v115_timgm6mb__caption",
+                            "note_p056_n070_v115_timgm6mb__note"]
+    item = test["note_p056_n070_v115_timgm6mb__note"]
+    assert item["wav"] == "{data_root}/notes/note_p056_n070_v115_timgm6mb.wav"
+    assert item["soundfont"] == "TimGM6mb"
     assert (item["labels"], item["eval_task"]) == (["brass"],
                                                    "instrument_family")
-    caption = test["note_p056_n070_v115__caption"]
+    caption = test["note_p056_n070_v115_timgm6mb__caption"]
     assert caption["references"][0] == caption["target"] == note.caption
     train = items["train"]
     assert train["kit_floor-tom_tom__event"]["labels"] == ["tom"]

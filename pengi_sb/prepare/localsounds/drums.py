@@ -36,7 +36,7 @@ from pengi_sb.prepare.localsounds.fingerprint import (
     first_unique,
 )
 from pengi_sb.prepare.localsounds.sources import drumkit_files
-from pengi_sb.prepare.localsounds.split import assign_splits
+from pengi_sb.prepare.localsounds.split import assign_splits, split_groups
 
 __all__ = [
     "DRUM_CLASSES",
@@ -142,11 +142,14 @@ def collect_drums(opts, paths, rng):
 
     Each chosen instrument of a kit gives its softest and hardest layer
     (one clip when it has one layer); the instrument is the split group.
+    With ``hold_out_kits`` and 3 kits or more, whole kits are split
+    instead: the test and valid hits come from kits training never hears.
 
     Arguments
     ---------
     opts : dict
-        The preparation options (``drum_hits``, the held-out fractions).
+        The preparation options (``drum_hits``, ``hold_out_kits``, the
+        held-out fractions).
     paths : dict
         Source locations (``drumkits``).
     rng : random.Random
@@ -190,7 +193,14 @@ def collect_drums(opts, paths, rng):
             for path, vel in chosen:
                 clips.append(drum_clip(label, kit, name, path, vel))
                 taken += 1
-    return assign_splits(clips, rng, opts)
+    kits = sorted({clip.fields["kit"] for clip in clips})
+    if not opts.get("hold_out_kits", True) or len(kits) < 3:
+        return assign_splits(clips, rng, opts)
+    splits = split_groups({"kits": kits}, rng, opts["valid_fraction"],
+                          opts["test_fraction"])
+    for clip in clips:
+        clip.split = splits[clip.fields["kit"]]
+    return clips
 
 
 def drum_clip(label, kit, name, path, vel):

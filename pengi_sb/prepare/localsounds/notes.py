@@ -5,9 +5,13 @@ Each of the 8 instrument families (:data:`INSTRUMENT_FAMILIES`) plays
 ``programs_per_family`` GM programs at ``pitches_per_program`` random
 pitches of its range and at each of ``velocities``. A (program, pitch) pair
 is one split group, so a held-out pitch of a program is never heard in
-training. :func:`collect_notes` plans the clips; :func:`write_notes` writes
-one MIDI file of all of them (:func:`write_note_midi`), renders it with
-fluidsynth and a soundfont (:func:`render_notes`) and cuts it into clips.
+training. Each split renders its notes with its own soundfonts
+(``soundfonts``, :func:`assign_soundfonts`): by default the test notes come
+from a soundfont that no training or validation note uses, so the family is
+judged on recordings of instruments never heard. :func:`collect_notes` plans
+the clips; :func:`write_notes` writes one MIDI file per soundfont
+(:func:`write_note_midi`), renders it with fluidsynth
+(:func:`render_notes`) and cuts it into clips.
 
 Example
 -------
@@ -15,9 +19,9 @@ Example
 ['bass', 'brass', 'flute']
 >>> pitch_word(40), pitch_word(60), pitch_word(84)
 ('low', 'mid', 'high')
->>> clip = note_clip("mallet", 12, 64, 115, "note_p012_n064")
+>>> clip = note_clip("mallet", 12, 64, 115, "note_p012_n064", "TimGM6mb")
 >>> clip.clip_id, clip.caption
-('note_p012_n064_v115', 'a loud mallet note at a mid pitch')
+('note_p012_n064_v115_timgm6mb', 'a loud mallet note at a mid pitch')
 >>> clip.references[1]
 'a mallet instrument playing a single loud mid note'
 
@@ -34,7 +38,7 @@ import numpy as np
 import soundfile
 
 from pengi_sb.prepare.localsounds.audio import clip_path, write_clip
-from pengi_sb.prepare.localsounds.clips import DATASET, Clip
+from pengi_sb.prepare.localsounds.clips import DATASET, SPLITS, Clip, slug
 from pengi_sb.prepare.localsounds.split import assign_splits
 
 __all__ = [
@@ -43,10 +47,13 @@ __all__ = [
     "GM_PROGRAM_NAMES",
     "INSTRUMENT_FAMILIES",
     "TICKS_PER_SECOND",
+    "assign_soundfonts",
+    "check_soundfonts",
     "collect_notes",
     "note_clip",
     "pitch_word",
     "render_notes",
+    "soundfont_name",
     "velocity_word",
     "vlq",
     "write_note_midi",
@@ -129,28 +136,64 @@ def velocity_word(velocity):
 
 
 # ------------------------------------------------------------ planning ----
+def check_soundfonts(soundfonts):
+    """Raises ValueError unless every split has a soundfont and no test
+    soundfont is used by training or validation.
+
+    Arguments
+    ---------
+    soundfonts : dict
+        ``{split: [soundfont, ...]}`` for ``train``, ``valid``, ``test``.
+
+    Example
+    -------
+    >>> check_soundfonts({"train": ["a", "b"], "valid": ["a"],
+    ...                   "test": ["a"]})
+    Traceback (most recent call last):
+    ...
+    ValueError: soundfonts: ['a'] render test notes and training or \
+validation notes too; a test soundfont must be heard in no other split
+    """
+    missing = [s for s in SPLITS if not soundfonts.get(s)]
+    if missing or set(soundfonts) - set(SPLITS):
+        raise ValueError(
+            f"soundfonts: give a list of soundfonts for each of {SPLITS} "
+            f"(got {soundfonts})")
+    names = {split: {soundfont_name(f) for f in fonts}
+             for split, fonts in soundfonts.items()}
+    shared = sorted(names["test"] & (names["train"] | names["valid"]))
+    if shared:
+        raise ValueError(
+            f"soundfonts: {shared} render test notes and training or "
+            "validation notes too; a test soundfont must be heard in no "
+            "other split")
+
+
 def collect_notes(opts, rng):
-    """Plans the soundfont notes: programs, pitches, velocities, splits.
+    """Plans the soundfont notes: programs, pitches, velocities, splits
+    and the soundfont of each note.
 
     Arguments
     ---------
     opts : dict
         The preparation options (``programs_per_family``,
-        ``pitches_per_program``, ``velocities``, the held-out fractions).
+        ``pitches_per_program``, ``velocities``, the held-out fractions,
+        ``soundfonts``).
     rng : random.Random
-        Source of the pitch choices and splits.
+        Source of the pitch choices, splits and soundfont assignment.
 
     Returns
     -------
     list of Clip
-        With ``fields`` holding ``program``, ``pitch``, ``velocity``.
+        With ``fields`` holding ``program``, ``pitch``, ``velocity``,
+        ``soundfont``.
 
     Raises
     ------
     ValueError
         When a family has fewer than ``programs_per_family`` programs.
     """
-    clips = []
+    planned = []
     for family, spec in INSTRUMENT_FAMILIES.items():
         programs = spec["programs"][: opts["programs_per_family"]]
         if len(programs) < opts["programs_per_family"]:
@@ -165,12 +208,67 @@ def collect_notes(opts, rng):
             for pitch in pitches:
                 group = f"note_p{program:03d}_n{pitch:03d}"
                 for velocity in opts["velocities"]:
-                    clips.append(note_clip(family, program, pitch,
-                                           velocity, group))
-    return assign_splits(clips, rng, opts)
+                    planned.append(note_clip(family, program, pitch,
+                                             velocity, group, None))
+    planned = assign_splits(planned, rng, opts)
+    return assign_soundfonts(planned, opts["soundfonts"], rng)
 
 
-def note_clip(family, program, pitch, velocity, group):
+def assign_soundfonts(clips, soundfonts, rng):
+    """Gives each planned note the soundfont it is rendered with.
+
+    In each split, the notes of each program are shared out evenly over
+    the split's soundfonts (in a shuffled order), so every program is heard
+    from each of them and the split keeps its size.
+
+    Arguments
+    ---------
+    clips : list of Clip
+        Notes with their split, planned with no soundfont.
+    soundfonts : dict
+        ``{split: [soundfont, ...]}`` (see :func:`check_soundfonts`).
+    rng : random.Random
+        Source of the order.
+
+    Returns
+    -------
+    list of Clip
+        New clips, in the same order, each with its soundfont in its id and
+        ``fields["soundfont"]``.
+
+    Example
+    -------
+    >>> import random
+    >>> notes = [note_clip("piano", 0, p, 50, f"note_p000_n{p:03d}", None)
+    ...          for p in (40, 41, 42, 43)]
+    >>> for clip, split in zip(notes, ["train", "train", "test", "valid"]):
+    ...     clip.split = split
+    >>> fonts = {"train": ["A", "B"], "valid": ["A"], "test": ["C"]}
+    >>> out = assign_soundfonts(notes, fonts, random.Random(0))
+    >>> sorted(c.fields["soundfont"] for c in out[:2]), out[2].clip_id
+    (['A', 'B'], 'note_p000_n042_v050_c')
+    """
+    chosen = {}
+    by_program = {}
+    for i, clip in enumerate(clips):
+        by_program.setdefault((clip.split, clip.fields["program"]),
+                              []).append(i)
+    for (split, _), members in sorted(by_program.items()):
+        fonts = list(soundfonts[split])
+        rng.shuffle(members)
+        for k, i in enumerate(members):
+            chosen[i] = fonts[k % len(fonts)]
+    out = []
+    for i, clip in enumerate(clips):
+        f = clip.fields
+        note = note_clip(f["family"], f["program"], f["pitch"],
+                         f["velocity"], clip.group, chosen[i])
+        note.split = clip.split
+        out.append(note)
+    return out
+
+
+def note_clip(family, program, pitch, velocity, group, soundfont=None):
     """The clip of one note, with its captions and facts.
 
     Arguments
@@ -183,6 +281,9 @@ def note_clip(family, program, pitch, velocity, group):
         MIDI pitch and velocity.
     group : str
         The split group (one program at one pitch).
+    soundfont : str or None
+        The soundfont it is rendered with (its name, or its file: then the
+        file's name without its extension); None while planning.
 
     Returns
     -------
@@ -191,8 +292,10 @@ def note_clip(family, program, pitch, velocity, group):
     noun = FAMILY_NOUNS[family]
     vel, pw = velocity_word(velocity), pitch_word(pitch)
     caption = f"a {vel} {family} note at a {pw} pitch"
+    font = soundfont_name(soundfont) if soundfont else None
     return Clip(
-        clip_id=f"{group}_v{velocity:03d}",
+        clip_id=f"{group}_v{velocity:03d}" + (f"_{slug(font)}" if font
+                                              else ""),
         source="notes",
         group=group,
         stratum=f"program{program:03d}",
@@ -206,8 +309,20 @@ def note_clip(family, program, pitch, velocity, group):
                "family": family, "pitch_word": pw},
         fields={"family": family, "program": program,
                 "program_name": GM_PROGRAM_NAMES.get(program, ""),
-                "pitch": pitch, "velocity": velocity},
+                "pitch": pitch, "velocity": velocity,
+                **({"soundfont": font} if font else {})},
     )
+
+
+def soundfont_name(soundfont):
+    """A soundfont's name: itself, or a file's name without extension.
+
+    Example
+    -------
+    >>> soundfont_name("/x/FluidR3_GM.sf2"), soundfont_name("TimGM6mb")
+    ('FluidR3_GM', 'TimGM6mb')
+    """
+    return os.path.splitext(os.path.basename(soundfont))[0]
 
 
 # ---------------------------------------------------------------- MIDI ----
@@ -331,31 +446,36 @@ def render_notes(notes, soundfont, fluidsynth, sample_rate, note_seconds):
     return [wave[i * size:(i + 1) * size] for i in range(len(notes))]
 
 
-def write_notes(clips, soundfont, fluidsynth, opts):
-    """Renders note clips with one soundfont into ``<data_folder>/notes``.
+def write_notes(clips, soundfont_files, fluidsynth, opts):
+    """Renders note clips into ``<data_folder>/notes``, each with its
+    soundfont.
 
-    All ``clips`` are rendered in one fluidsynth run (:func:`render_notes`),
-    each in a slot of ``max_seconds``.
+    The clips of one soundfont are rendered in one fluidsynth run
+    (:func:`render_notes`), each in a slot of ``max_seconds``.
 
     Arguments
     ---------
     clips : list of Clip
         Planned by :func:`collect_notes`; their ``duration`` is set.
-    soundfont : str
-        The General MIDI ``.sf2`` file they are rendered with.
+    soundfont_files : dict
+        ``{soundfont name: .sf2 / .sf3 file}`` for every soundfont of the
+        clips.
     fluidsynth : str
         The fluidsynth program.
     opts : dict
         The preparation options (``data_folder``, ``sample_rate``,
         ``max_seconds``).
     """
-    if not clips:
-        return
+    by_font = {}
+    for clip in clips:
+        by_font.setdefault(clip.fields["soundfont"], []).append(clip)
     note_seconds = opts["max_seconds"]
-    notes = [(c.fields["program"], c.fields["pitch"], c.fields["velocity"])
-             for c in clips]
-    waves = render_notes(notes, soundfont, fluidsynth, opts["sample_rate"],
-                         note_seconds)
-    for clip, wave in zip(clips, waves, strict=True):
-        dst = clip_path(opts["data_folder"], clip)
-        clip.duration = write_clip(wave, dst, opts["sample_rate"])
+    for font in sorted(by_font):
+        group = by_font[font]
+        notes = [(c.fields["program"], c.fields["pitch"],
+                  c.fields["velocity"]) for c in group]
+        waves = render_notes(notes, soundfont_files[font], fluidsynth,
+                             opts["sample_rate"], note_seconds)
+        for clip, wave in zip(group, waves, strict=True):
+            dst = clip_path(opts["data_folder"], clip)
+            clip.duration = write_clip(wave, dst, opts["sample_rate"])

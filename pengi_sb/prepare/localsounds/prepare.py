@@ -37,11 +37,17 @@ from pengi_sb.prepare.localsounds.manifest import (
     eval_labels,
     write_manifest_labels,
 )
-from pengi_sb.prepare.localsounds.notes import collect_notes, write_notes
+from pengi_sb.prepare.localsounds.notes import (
+    check_soundfonts,
+    collect_notes,
+    soundfont_name,
+    write_notes,
+)
 from pengi_sb.prepare.localsounds.samples import collect_samples
 from pengi_sb.prepare.localsounds.sources import (
     FLUIDSYNTH,
     check_sources,
+    soundfont_file,
     source_paths,
 )
 from pengi_sb.prepare.localsounds.speech import (
@@ -50,9 +56,19 @@ from pengi_sb.prepare.localsounds.speech import (
 )
 from pengi_sb.prepare.localsounds.templates import TEMPLATES_FILE
 
-__all__ = ["build_source", "check_options", "prepare_localsounds"]
+__all__ = ["DEFAULT_SOUNDFONTS", "build_source", "check_options",
+           "prepare_localsounds"]
 
 logger = get_logger(__name__)
+
+# The soundfonts each split's notes are rendered with: the test notes come
+# from recordings of instruments that training and validation never hear
+# (TimGM6mb shares no samples with the other two; see sources.SOUNDFONTS).
+DEFAULT_SOUNDFONTS = {
+    "train": ("FluidR3_GM", "MuseScore_General"),
+    "valid": ("FluidR3_GM", "MuseScore_General"),
+    "test": ("TimGM6mb",),
+}
 
 # The recorded sources: how each is planned, and whether its clips start at
 # their first sound.
@@ -107,7 +123,9 @@ def build_source(source, opts, paths, fluidsynth, rng):
     """
     if source == "notes":
         clips = collect_notes(opts, rng)
-        write_notes(clips, paths["soundfont"], fluidsynth, opts)
+        files = {soundfont_name(font): soundfont_file(font, paths)
+                 for fonts in opts["soundfonts"].values() for font in fonts}
+        write_notes(clips, files, fluidsynth, opts)
         return clips
     collect, trim = RECORDED[source]
     return write_recorded(collect(opts, paths, rng), opts, trim=trim)
@@ -136,7 +154,8 @@ def prepare_localsounds(
     test_fraction=0.2,
     aqa_max_per_answer=40,
     source_root=None,
-    soundfont=None,
+    soundfonts=None,
+    hold_out_kits=True,
     fluidsynth=None,
 ):
     """Builds the LocalSounds audio and its train/valid/test manifests.
@@ -187,8 +206,17 @@ def prepare_localsounds(
         Most items per yes/no question and answer in each split.
     source_root : str, optional
         Root the Debian files are found under (default ``/``).
-    soundfont : str, optional
-        A GM ``.sf2`` file (default: the TimGM6mb one).
+    soundfonts : dict, optional
+        ``{split: [soundfont, ...]}``: the General MIDI soundfonts each
+        split's notes are rendered with (names of
+        ``sources.SOUNDFONTS`` or ``.sf2`` / ``.sf3`` files); a test
+        soundfont may render no training or validation note. Default
+        :data:`DEFAULT_SOUNDFONTS`: train and valid FluidR3_GM and
+        MuseScore_General, test TimGM6mb.
+    hold_out_kits : bool
+        The drum hits of test (and valid) come from whole drum kits that
+        training does not use (when there are 3 kits or more; else each
+        kit instrument is a split group).
     fluidsynth : str, optional
         The fluidsynth program (default ``fluidsynth``).
 
@@ -209,8 +237,11 @@ def prepare_localsounds(
     if skip_prep:
         return outputs
     fluidsynth = fluidsynth or FLUIDSYNTH
-    paths = source_paths(source_root, soundfont)
+    paths = source_paths(source_root)
     check_options(sources, languages)
+    soundfonts = {split: [str(f) for f in fonts] for split, fonts in
+                  (soundfonts or DEFAULT_SOUNDFONTS).items()}
+    check_soundfonts(soundfonts)
     opts = {
         "data_folder": os.path.abspath(data_folder),
         "sample_rate": int(sample_rate), "seed": seed,
@@ -226,7 +257,8 @@ def prepare_localsounds(
         "min_speech_seconds": min_speech_seconds,
         "valid_fraction": valid_fraction, "test_fraction": test_fraction,
         "aqa_max_per_answer": aqa_max_per_answer,
-        "source_root": paths["root"], "soundfont": paths["soundfont"],
+        "source_root": paths["root"], "soundfonts": soundfonts,
+        "hold_out_kits": bool(hold_out_kits),
     }
     labels = eval_labels(opts)
     label_files = [os.path.join(save_folder, f"labels_{k}.json")
@@ -237,7 +269,8 @@ def prepare_localsounds(
         logger.info("LocalSounds: %s is prepared already, skipping",
                     save_folder)
         return outputs
-    check_sources(opts["sources"], opts["languages"], paths, fluidsynth)
+    check_sources(opts["sources"], opts["languages"], paths, fluidsynth,
+                  [f for fonts in soundfonts.values() for f in fonts])
     start = time.time()
     clips = []
     for source in opts["sources"]:

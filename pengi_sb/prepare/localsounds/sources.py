@@ -7,7 +7,9 @@ tests), so a copy of the packages' files can stand in for them:
 =========  ==========================================  =====================
 source     Debian package(s)                           files read
 =========  ==========================================  =====================
-notes      fluidsynth + timgm6mb-soundfont             :data:`SOUNDFONT`
+notes      fluidsynth + fluid-soundfont-gm,        :data:`SOUNDFONTS`
+           musescore-general-soundfont-small,
+           timgm6mb-soundfont
 speech     asterisk-core-sounds-{en,es,fr,it,ru}-wav   :data:`ASTERISK_DIR`,
            (+ the transcript packages without -wav)    the transcripts
 drums      hydrogen-drumkits (or hydrogen-data)        :data:`DRUMKITS_DIR`
@@ -18,8 +20,10 @@ events     sound-theme-freedesktop                     :data:`FREEDESKTOP_DIR`
 Example
 -------
 >>> paths = source_paths("/copy")
->>> paths["soundfont"]
+>>> paths["soundfonts"]["TimGM6mb"]
 '/copy/usr/share/sounds/sf2/TimGM6mb.sf2'
+>>> soundfont_package("FluidR3_GM")
+'fluid-soundfont-gm'
 >>> paths["drumkits"]
 '/copy/usr/share/hydrogen/data/drumkits'
 >>> VOICE_DIR.match("fr_FR_f_June").groups()
@@ -44,13 +48,15 @@ __all__ = [
     "FREEDESKTOP_DIR",
     "INSTALL_HINT",
     "SONIC_PI_DIR",
-    "SOUNDFONT",
+    "SOUNDFONTS",
     "SOURCE_ROOT",
     "VOICE_DIR",
     "asterisk_voices",
     "check_sources",
     "drumkit_files",
     "listing",
+    "soundfont_file",
+    "soundfont_package",
     "source_paths",
     "transcript_file",
 ]
@@ -60,7 +66,19 @@ INSTALL_HINT = "sudo bash recipes/LocalSounds/install_sources.sh"
 # Where the Debian packages put their files (relative to SOURCE_ROOT).
 SOURCE_ROOT = "/"
 FLUIDSYNTH = "fluidsynth"
-SOUNDFONT = "usr/share/sounds/sf2/TimGM6mb.sf2"
+# General MIDI soundfonts: name -> (file under the root, Debian package).
+# Three independent sets of recordings, checked: TimGM6mb shares no sample
+# data with FluidR3_GM (0 of its 520 samples byte-identical) and none of its
+# sample names with either beyond a few generic ones; MuseScore_General
+# descends from FluidR3 (367 sample names in common), so the two are only
+# ever used together, on the same side of the split.
+SOUNDFONTS = {
+    "FluidR3_GM": ("usr/share/sounds/sf2/FluidR3_GM.sf2",
+                   "fluid-soundfont-gm"),
+    "MuseScore_General": ("usr/share/sounds/sf3/MuseScore_General.sf3",
+                          "musescore-general-soundfont-small"),
+    "TimGM6mb": ("usr/share/sounds/sf2/TimGM6mb.sf2", "timgm6mb-soundfont"),
+}
 ASTERISK_DIR = "usr/share/asterisk/sounds"
 ASTERISK_TRANSCRIPTS = (
     "usr/share/doc/asterisk-core-sounds-{lang}/core-sounds-{lang}.txt.gz"
@@ -73,7 +91,13 @@ FREEDESKTOP_DIR = "usr/share/sounds/freedesktop/stereo"
 VOICE_DIR = re.compile(r"^([a-z]{2})_([A-Z]{2})_([fm])_(\w+)$")
 
 
-def source_paths(source_root=None, soundfont=None):
+def soundfont_package(name):
+    """The Debian package of a soundfont of :data:`SOUNDFONTS` (None for a
+    soundfont given by its path)."""
+    return SOUNDFONTS[name][1] if name in SOUNDFONTS else None
+
+
+def source_paths(source_root=None):
     """The locations of every source under ``source_root``.
 
     Arguments
@@ -81,19 +105,18 @@ def source_paths(source_root=None, soundfont=None):
     source_root : str, optional
         Root the Debian files are found under (default
         :data:`SOURCE_ROOT`).
-    soundfont : str, optional
-        A GM ``.sf2`` file (default: :data:`SOUNDFONT` under the root).
 
     Returns
     -------
     dict
-        ``root``, ``soundfont``, ``asterisk``, ``drumkits``, ``sonic_pi``,
-        ``freedesktop``.
+        ``root``, ``soundfonts`` (``{name: file}``), ``asterisk``,
+        ``drumkits``, ``sonic_pi``, ``freedesktop``.
     """
     root = SOURCE_ROOT if source_root is None else source_root
     return {
         "root": root,
-        "soundfont": soundfont or os.path.join(root, SOUNDFONT),
+        "soundfonts": {name: os.path.join(root, path)
+                       for name, (path, _) in SOUNDFONTS.items()},
         "asterisk": os.path.join(root, ASTERISK_DIR),
         "drumkits": os.path.join(root, DRUMKITS_DIR),
         "sonic_pi": os.path.join(root, SONIC_PI_DIR),
@@ -192,7 +215,31 @@ def drumkit_files(folder):
     return kits
 
 
-def check_sources(sources, languages, paths, fluidsynth):
+def soundfont_file(name, paths):
+    """The file of a soundfont: a name of :data:`SOUNDFONTS` (under the
+    source root) or a path to an ``.sf2`` / ``.sf3`` file.
+
+    Arguments
+    ---------
+    name : str
+        A soundfont name or file.
+    paths : dict
+        Source locations (see :func:`source_paths`).
+
+    Returns
+    -------
+    str
+    """
+    if name in paths["soundfonts"]:
+        return paths["soundfonts"][name]
+    if os.path.splitext(name)[1].lower() in (".sf2", ".sf3"):
+        return name
+    raise ValueError(
+        f"unknown soundfont '{name}': use one of {sorted(SOUNDFONTS)} or "
+        "the path of an .sf2 / .sf3 file")
+
+
+def check_sources(sources, languages, paths, fluidsynth, soundfonts=()):
     """Raises :class:`LayoutError` naming every missing Debian source.
 
     Arguments
@@ -205,6 +252,9 @@ def check_sources(sources, languages, paths, fluidsynth):
         Source locations (see :func:`source_paths`).
     fluidsynth : str
         The fluidsynth program (name on PATH or path).
+    soundfonts : iterable of str
+        The soundfonts the ``notes`` source renders with (names of
+        :data:`SOUNDFONTS` or files).
 
     Raises
     ------
@@ -216,10 +266,12 @@ def check_sources(sources, languages, paths, fluidsynth):
     if "notes" in sources:
         if shutil.which(fluidsynth) is None:
             missing.append(f"program '{fluidsynth}' (package fluidsynth)")
-        if not os.path.isfile(paths["soundfont"]):
-            missing.append(
-                f"{paths['soundfont']} (package timgm6mb-soundfont)"
-            )
+        for name in soundfonts:
+            path = soundfont_file(name, paths)
+            if not os.path.isfile(path):
+                package = soundfont_package(name)
+                missing.append(f"{path}" + (f" (package {package})"
+                                            if package else ""))
     if "speech" in sources:
         for lang in languages:
             if not asterisk_voices(paths["asterisk"], lang):
