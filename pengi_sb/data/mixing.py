@@ -70,6 +70,7 @@ Authors
 
 import math
 import os
+import random
 
 from speechbrain.dataio.sampler import ReproducibleWeightedRandomSampler
 from speechbrain.utils.logger import get_logger
@@ -81,6 +82,7 @@ logger = get_logger(__name__)
 
 __all__ = [
     "ID_SEPARATOR",
+    "LengthGroupedBatchSampler",
     "MixtureError",
     "WeightedEpochSampler",
     "load_mixture",
@@ -287,6 +289,11 @@ class WeightedEpochSampler(ReproducibleWeightedRandomSampler):
         Base seed; epoch ``e`` uses ``seed + e``.
     epoch : int
         The epoch to start at.
+    replacement : bool
+        Draw with replacement (the mixture's shares hold whatever the
+        datasets' sizes). ``False``: each item at most once per epoch (with
+        one dataset and ``epoch_size`` its size, a permutation: every item
+        every epoch).
 
     Example
     -------
@@ -301,7 +308,8 @@ class WeightedEpochSampler(ReproducibleWeightedRandomSampler):
     True
     """
 
-    def __init__(self, weights, epoch_size, seed=129491412, epoch=0):
+    def __init__(self, weights, epoch_size, seed=129491412, epoch=0,
+                 replacement=True):
         if int(epoch_size) <= 0:
             raise ValueError(f"epoch_size must be > 0, got {epoch_size}")
         weights = [float(w) for w in weights]
@@ -312,5 +320,92 @@ class WeightedEpochSampler(ReproducibleWeightedRandomSampler):
             )
         if not any(w > 0 for w in weights):
             raise ValueError("at least one weight must be > 0")
-        super().__init__(weights, int(epoch_size), replacement=True,
+        drawable = sum(w > 0 for w in weights)
+        if not replacement and int(epoch_size) > drawable:
+            raise ValueError(
+                f"epoch_size={epoch_size} without replacement needs as many "
+                f"items of weight > 0, there are {drawable}: lower "
+                "epoch_size or draw with replacement")
+        super().__init__(weights, int(epoch_size), replacement=replacement,
                          seed=seed, epoch=epoch)
+
+
+class LengthGroupedBatchSampler:
+    """Batches of items of similar length, from another sampler's epoch.
+
+    A batch is padded to its longest target, so batches mixing "yes" with
+    25-token descriptions spend most of the language model on padding.
+    This takes the epoch ``sampler`` draws (a :class:`WeightedEpochSampler`:
+    the mixture's shares are kept), cuts it into pools of ``pool_batches``
+    batches, sorts each pool by ``lengths`` and cuts it into batches of
+    ``batch_size`` items, then shuffles the batches (seeded by ``seed`` and
+    the epoch). Every batch keeps ``batch_size`` items, so the audio
+    encoder's work and the learning rate's meaning do not change. Under
+    DDP, ``sb.Brain`` wraps it like any batch sampler (each rank takes its
+    own batches). Use it as the loader's ``batch_sampler``.
+
+    Arguments
+    ---------
+    sampler : WeightedEpochSampler
+        Gives the epoch's items; its ``set_epoch`` is called from this
+        one's.
+    lengths : sequence of int
+        A length per dataset item (target tokens).
+    batch_size : int
+        Items per batch.
+    pool_batches : int
+        Batches sorted together: more gives more uniform lengths, fewer
+        keeps batches more mixed.
+    seed : int
+        Seed of the batch order.
+
+    Example
+    -------
+    >>> lengths = [1, 9, 2, 8, 1, 9, 2, 8]
+    >>> sampler = WeightedEpochSampler([1.0] * 8, epoch_size=8, seed=0,
+    ...                                replacement=False)
+    >>> batches = LengthGroupedBatchSampler(sampler, lengths, batch_size=2)
+    >>> [sorted(lengths[i] for i in b) for b in sorted(
+    ...     batches, key=lambda b: lengths[b[0]])]
+    [[1, 1], [2, 2], [8, 8], [9, 9]]
+    >>> len(batches), sorted(i for b in batches for i in b) == list(range(8))
+    (4, True)
+    """
+
+    def __init__(self, sampler, lengths, batch_size, pool_batches=32,
+                 seed=0):
+        if int(batch_size) <= 0 or int(pool_batches) <= 0:
+            raise ValueError("batch_size and pool_batches must be > 0")
+        self.sampler = sampler
+        self.lengths = list(lengths)
+        self.batch_size = int(batch_size)
+        self.pool_batches = int(pool_batches)
+        self.seed = seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch):
+        """Selects the epoch (of the items drawn and of the batch order)."""
+        self.epoch = int(epoch)
+        if hasattr(self.sampler, "set_epoch"):
+            self.sampler.set_epoch(epoch)
+
+    def _batches(self):
+        drawn = list(self.sampler)
+        pool = self.batch_size * self.pool_batches
+        batches = []
+        for start in range(0, len(drawn), pool):
+            chunk = sorted(drawn[start:start + pool],
+                           key=lambda i: self.lengths[i])
+            batches += [chunk[k:k + self.batch_size]
+                        for k in range(0, len(chunk), self.batch_size)]
+        random.Random(f"{self.seed}-{self.epoch}").shuffle(batches)
+        return batches
+
+    def __iter__(self):
+        return iter(self._batches())
+
+    def __len__(self):
+        n = len(self.sampler)
+        pool = self.batch_size * self.pool_batches
+        full, rest = divmod(n, pool)
+        return full * self.pool_batches + math.ceil(rest / self.batch_size)

@@ -43,7 +43,11 @@ from pengi_sb.data.pipeline import (
 )
 from pengi_sb.text.tokenizers import tokenizers_from_hparams
 from pengi_sb.training.export import export_pretrained
-from pengi_sb.data.mixing import WeightedEpochSampler, load_mixture
+from pengi_sb.data.mixing import (
+    LengthGroupedBatchSampler,
+    WeightedEpochSampler,
+    load_mixture,
+)
 from pengi_sb.data.shards import (
     ShardDataset,
     ShardSampler,
@@ -118,9 +122,19 @@ def train_data(hparams, dataset, weights, brain):
     if not shards:
         sampler = WeightedEpochSampler(
             weights, epoch_size=hparams["epoch_size"] or len(weights),
-            seed=hparams["seed"])
-        hparams["train_dataloader_opts"] = dict(
-            hparams["train_dataloader_opts"], sampler=sampler)
+            seed=hparams["seed"],
+            replacement=hparams.get("sample_with_replacement", True))
+        opts = dict(hparams["train_dataloader_opts"])
+        if hparams.get("batch_by_length", False):
+            # batches of similar target length: less padding in the LM
+            lengths = [len(dataset.encode_target(dataset.data[i]["target"]))
+                       for i in dataset.data_ids]
+            opts["batch_sampler"] = LengthGroupedBatchSampler(
+                sampler, lengths, opts.pop("batch_size"),
+                seed=hparams["seed"])
+        else:
+            opts["sampler"] = sampler
+        hparams["train_dataloader_opts"] = opts
         return dataset
     arch = hparams["arch"]
     encoder = ExampleEncoder(dataset.encoder.prompt_tokenizer,
