@@ -52,6 +52,7 @@ import json
 import math
 import os
 import pathlib
+import time
 
 import speechbrain as sb
 import torch
@@ -145,6 +146,8 @@ class PengiBrain(sb.core.Brain):
         self.train_stats = None
         self._train_dataset = None
         self._train_batches = None
+        self._stage_started = {}
+        self._epoch_seconds = []
         self._has_valid = True
         self._tools_checked = False
         self._reset_stage_records(generating=False)
@@ -339,7 +342,8 @@ class PengiBrain(sb.core.Brain):
         """SpeechBrain's loaders, with :func:`collate_batch` for a
         :class:`PengiDataset`; the training set is kept to draw each
         epoch's windows, and a training sampler of its own with
-        ``set_epoch`` (a ``WeightedEpochSampler``) becomes
+        ``set_epoch`` (a ``WeightedEpochSampler`` or a batch sampler
+        around one) becomes
         ``train_sampler``, whose ``set_epoch`` ``sb.Brain`` calls every
         epoch (it does so only for samplers it made or wrapped itself)."""
         if isinstance(dataset, PengiDataset):
@@ -355,7 +359,8 @@ class PengiBrain(sb.core.Brain):
                                          **loader_kwargs)
         if stage == sb.Stage.TRAIN:
             self._train_batches = len(loader)
-            sampler = loader_kwargs.get("sampler")
+            sampler = (loader_kwargs.get("sampler")
+                       or loader_kwargs.get("batch_sampler"))
             if self.train_sampler is None and hasattr(sampler, "set_epoch"):
                 self.train_sampler = sampler
         return loader
@@ -457,6 +462,7 @@ class PengiBrain(sb.core.Brain):
         """Resets the stage's statistics; selects the epoch's training
         windows."""
         self._reset_stage_records(self._should_generate(stage, epoch))
+        self._stage_started[stage] = time.time()
         if stage == sb.Stage.TRAIN and hasattr(self._train_dataset,
                                                "set_epoch"):
             self._train_dataset.set_epoch(epoch)
@@ -512,15 +518,42 @@ class PengiBrain(sb.core.Brain):
             )
 
     def _log_epoch(self, epoch, train_logger, valid_stats):
+        seconds = self._time_epoch(epoch)
         if train_logger is None:
             return
         lr = self.optimizer.param_groups[0]["lr"] if hasattr(
             self, "optimizer") else None
         train_logger.log_stats(
             stats_meta={"epoch": epoch, "lr": lr,
-                        "optimizer_steps": self.optimizer_step},
+                        "optimizer_steps": self.optimizer_step,
+                        "seconds": int(round(seconds))},
             train_stats=self.train_stats, valid_stats=valid_stats,
         )
+
+    def _time_epoch(self, epoch):
+        """Seconds the epoch took (training + validation); logs them with
+        the expected rest of the run, from this run's mean epoch."""
+        now = time.time()
+        started = self._stage_started.get(sb.Stage.TRAIN, now)
+        valid = now - self._stage_started.get(sb.Stage.VALID, now)
+        seconds = now - started
+        self._epoch_seconds.append(seconds)
+        counter = self._hp("epoch_counter")
+        left = max(int(getattr(counter, "limit", epoch) or epoch)
+                   - int(epoch), 0)
+        mean = sum(self._epoch_seconds) / len(self._epoch_seconds)
+        logger.info(
+            "epoch %s took %.0f s (training %.0f s, validation %.0f s); "
+            "%d epoch(s) to go: about %.1f min more, %.1f min of training "
+            "in all", epoch, seconds, seconds - valid, valid, left,
+            left * mean / 60, (sum(self._epoch_seconds) + left * mean) / 60)
+        run_started = self._hp("run_started")
+        if run_started:  # a script's start (epoch seconds): its clock too
+            logger.info(
+                "%.1f min since the run started; training ends at about "
+                "%.1f min", (now - float(run_started)) / 60,
+                (now - float(run_started) + left * mean) / 60)
+        return seconds
 
     def _save_checkpoint(self, loss):
         if self.checkpointer is None:
