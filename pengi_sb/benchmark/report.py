@@ -133,27 +133,31 @@ def write_report(report, folder, benchmark=None, title=None, extra=None):
     dict
         ``{"json": path, "markdown": path, "predictions": path}``.
     """
-    os.makedirs(folder, exist_ok=True)
     summary = {k: v for k, v in report.items() if k != "predictions"}
-    summary["benchmark"] = dict(benchmark or {})
-    summary.update(extra or {})
-    paths = {
-        "json": os.path.join(folder, "results.json"),
-        "markdown": os.path.join(folder, "results.md"),
-        "predictions": os.path.join(folder, "predictions.json"),
-    }
-    with open(paths["json"], "w", encoding="utf-8") as f:
-        json.dump(_json_safe(summary), f, indent=1, ensure_ascii=False)
+    details = ", ".join(f"{k}: {v}" for k, v in (extra or {}).items())
+    markdown = (f"# {title or 'Pengi evaluation'}\n\n"
+                + (f"{details}\n\n" if details else "")
+                + format_table(report, benchmark) + "\n")
+    paths = _write_results(folder, summary, benchmark, extra, markdown)
+    paths["predictions"] = os.path.join(folder, "predictions.json")
     with open(paths["predictions"], "w", encoding="utf-8") as f:
         json.dump(_json_safe(report.get("predictions", {})), f, indent=1,
                   ensure_ascii=False)
-    heading = title or "Pengi evaluation"
-    details = ", ".join(f"{k}: {v}" for k, v in (extra or {}).items())
+    return paths
+
+
+def _write_results(folder, summary, benchmark, extra, markdown):
+    """Writes ``results.json`` (``summary`` with the ``benchmark`` entry
+    and the ``extra`` keys) and ``results.md`` (``markdown``) in
+    ``folder``; returns ``{"json": path, "markdown": path}``."""
+    os.makedirs(folder, exist_ok=True)
+    summary = dict(summary, benchmark=dict(benchmark or {}), **(extra or {}))
+    paths = {"json": os.path.join(folder, "results.json"),
+             "markdown": os.path.join(folder, "results.md")}
+    with open(paths["json"], "w", encoding="utf-8") as f:
+        json.dump(_json_safe(summary), f, indent=1, ensure_ascii=False)
     with open(paths["markdown"], "w", encoding="utf-8") as f:
-        f.write(f"# {heading}\n\n")
-        if details:
-            f.write(f"{details}\n\n")
-        f.write(format_table(report, benchmark) + "\n")
+        f.write(markdown)
     logger.info("results written to %s", paths["json"])
     return paths
 
@@ -310,15 +314,7 @@ def write_runs_report(report, folder, benchmark=None, title=None,
     dict
         ``{"json": path, "markdown": path}``.
     """
-    os.makedirs(folder, exist_ok=True)
-    summary = dict(report, benchmark=dict(benchmark or {}), **(extra or {}))
-    paths = {"json": os.path.join(folder, "results.json"),
-             "markdown": os.path.join(folder, "results.md")}
-    with open(paths["json"], "w", encoding="utf-8") as f:
-        json.dump(_json_safe(summary), f, indent=1, ensure_ascii=False)
     lines = [f"# {title or 'Pengi evaluation'}", "",
              format_runs_table(report, columns), "", *notes]
-    with open(paths["markdown"], "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
-    logger.info("results written to %s", paths["json"])
-    return paths
+    return _write_results(folder, report, benchmark, extra,
+                          "\n".join(lines) + "\n")
