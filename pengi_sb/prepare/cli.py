@@ -367,7 +367,6 @@ class ManifestBuilder:
         self.variants = []
         self._matchers = {}
         self._loose = {}
-        self._matched = set()
         self._shown = {}
         self._durations = {}
 
@@ -429,6 +428,7 @@ class ManifestBuilder:
         matcher = self._matchers.get(key)
         if matcher is None:
             matcher = self._matchers[key] = FileNameMatcher(folder, fold_case)
+        first_match = name not in matcher.variants  # a variant is logged once
         found = matcher.find(name)
         exact = os.path.join(folder, name)
         if found is None:
@@ -438,8 +438,7 @@ class ManifestBuilder:
                     f"{len(loose)} files match its name only loosely "
                     f"({', '.join(loose)}): none is taken")
             return exact
-        if found != exact and (folder, name) not in self._matched:
-            self._matched.add((folder, name))
+        if found != exact and first_match:
             self.variants.append({"folder": folder, "listed": name,
                                   "found": os.path.basename(found)})
             if len(self.variants) <= _SHOWN:
