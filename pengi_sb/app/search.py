@@ -29,12 +29,10 @@ import os
 import torch
 from speechbrain.utils.logger import get_logger
 
-from pengi_sb.data.audio import AudioError
+from pengi_sb.data.audio import AUDIO_EXTENSIONS, AudioError
 
 logger = get_logger(__name__)
 
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".opus", ".aiff",
-                    ".aif")
 CACHE_VERSION = 1
 NO_PROMPT_ENCODER = (
     "Search needs a model with a prompt encoder (the 'base' variant): it "

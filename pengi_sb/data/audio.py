@@ -54,6 +54,10 @@ from speechbrain.utils.logger import get_logger
 
 logger = get_logger(__name__)
 
+# File extensions of the formats the audio path reads (libsndfile: WAV,
+# FLAC, Ogg Vorbis and Opus, MP3, AIFF); MP4 / AAC (.m4a) is not one.
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".opus", ".aiff",
+                    ".aif")
 WINDOW_MODES = ("mean", "first", "centre")
 DEFAULT_WINDOW_MODE = "mean"
 

@@ -63,6 +63,7 @@ import os
 
 from speechbrain.utils.logger import get_logger
 
+from pengi_sb.data.audio import AUDIO_EXTENSIONS
 from pengi_sb.prepare.layout import LayoutError
 from pengi_sb.prepare.layout_detect import KnownLayout, detect_layout
 from pengi_sb.prepare.cli import run_preparation, run_prepare_cli
@@ -80,7 +81,8 @@ AAC_DOWNLOAD = ("pip install aac-datasets; aac-datasets-download --root R "
                 "audiocaps --subsets train val test")
 SPLITS = {"train": "train", "valid": "val", "test": "test"}
 COLUMNS = ("audiocap_id", "youtube_id", "start_time", "caption")
-AUDIO_EXTS = ("wav", "flac", "ogg", "mp3", "m4a", "opus")
+# the extensions of the formats the audio path reads, without the dot
+AUDIO_EXTS = tuple(e[1:] for e in AUDIO_EXTENSIONS)
 
 
 def known_layouts(sample_rate=None):

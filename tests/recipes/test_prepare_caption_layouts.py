@@ -165,40 +165,52 @@ def test_aac_datasets_audiocaps_several_sample_rates(official, tmp_path):
     assert "audio_44100Hz" in wavs["train"]["101"]
 
 
+def test_audiocaps_audio_the_loader_cannot_read_is_refused(official,
+                                                          tmp_path):
+    """audiocaps-download's format='m4a' (AAC, which libsndfile does not
+    read) is refused at the start, naming the formats that are read."""
+    src, _ = official("audiocaps")
+    root = tools.make_audiocaps_download_layout(
+        str(tmp_path / "AudioCaps"), src, version="1.0")
+    for folder, _, files in os.walk(root):
+        for name in files:
+            if name.endswith(".wav"):
+                path = os.path.join(folder, name)
+                os.rename(path, path[:-len(".wav")] + ".m4a")
+    with pytest.raises(LayoutError, match=r"no \.wav/\.flac/.* file in"):
+        prepare("audiocaps", root, str(tmp_path / "save"))
+
+
 # ------------------------------------------------------ Clotho, MACS, WavCaps
 
 
-@pytest.mark.parametrize("where", ["root", "CLOTHO_v2.1"])
-def test_aac_datasets_clotho_matches_official(official, tmp_path, where):
-    src, _ = official("clotho")
-    root = tools.make_aac_clotho_layout(str(tmp_path / "aac"), src)
-    data = os.path.join(root, where) if where != "root" else root
-    wavs = check_same("clotho", official, root, tmp_path, data)
-    assert wavs["valid"]["Wind gusts"] == (
-        "{data_root}/" + ("" if where == "CLOTHO_v2.1" else "CLOTHO_v2.1/")
-        + "clotho_audio_files/validation/Wind gusts.wav")
+# (dataset, the tool's subfolder, the layout builder, split, item id, the
+# audio path under the subfolder)
+AAC_TREES = {
+    "clotho": ("CLOTHO_v2.1", tools.make_aac_clotho_layout, "valid",
+               "Wind gusts", "clotho_audio_files/validation/Wind gusts.wav"),
+    "macs": ("MACS", tools.make_aac_macs_layout, "train",
+             "park-helsinki-241-7146-a_3",
+             "audio/park-helsinki-241-7146-a.wav"),
+    "wavcaps": ("WavCaps", tools.make_aac_wavcaps_layout, "train",
+                "SoundBible_2219", "Audio/SoundBible/2219.flac"),
+}
 
 
-@pytest.mark.parametrize("where", ["root", "MACS"])
-def test_aac_datasets_macs_matches_official(official, tmp_path, where):
-    src, _ = official("macs")
-    root = tools.make_aac_macs_layout(str(tmp_path / "aac"), src)
-    data = os.path.join(root, where) if where != "root" else root
-    wavs = check_same("macs", official, root, tmp_path, data)
-    assert wavs["train"]["park-helsinki-241-7146-a_3"] == (
-        "{data_root}/" + ("" if where == "MACS" else "MACS/")
-        + "audio/park-helsinki-241-7146-a.wav")
-
-
-@pytest.mark.parametrize("where", ["root", "WavCaps"])
-def test_aac_datasets_wavcaps_matches_official(official, tmp_path, where):
-    src, _ = official("wavcaps")
-    root = tools.make_aac_wavcaps_layout(str(tmp_path / "aac"), src)
-    data = os.path.join(root, where) if where != "root" else root
-    wavs = check_same("wavcaps", official, root, tmp_path, data)
-    assert wavs["train"]["SoundBible_2219"] == (
-        "{data_root}/" + ("" if where == "WavCaps" else "WavCaps/")
-        + "Audio/SoundBible/2219.flac")
+@pytest.mark.parametrize("in_subfolder", [False, True],
+                         ids=["root", "subfolder"])
+@pytest.mark.parametrize("name", sorted(AAC_TREES))
+def test_aac_datasets_tree_matches_official(official, tmp_path, name,
+                                            in_subfolder):
+    """Clotho, MACS and WavCaps as aac-datasets writes them, given as the
+    tool's root or as its subfolder (WavCaps/ is a link to a snapshot)."""
+    subfolder, make, split, item_id, audio = AAC_TREES[name]
+    src, _ = official(name)
+    root = make(str(tmp_path / "aac"), src)
+    data = os.path.join(root, subfolder) if in_subfolder else root
+    wavs = check_same(name, official, root, tmp_path, data)
+    assert wavs[split][item_id] == (
+        "{data_root}/" + ("" if in_subfolder else subfolder + "/") + audio)
 
 
 # ------------------------------------------------------------------ errors
